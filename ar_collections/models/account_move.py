@@ -1,0 +1,455 @@
+from datetime import timedelta
+
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import UserError
+
+# Fields whose change on a draft customer invoice changes its amount or customer.
+DRAFT_EXPOSURE_FIELDS = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "move_type", "company_id"}
+OPEN_PAYMENT_STATES = ("not_paid", "partial")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    ar_credit_banner = fields.Text(
+        compute="_compute_ar_credit_banner",
+        string="Credit Status",
+        help="Shown on customer invoices of customers on credit hold or blacklisted.",
+    )
+    # ---- collection ----
+    ar_stage_id = fields.Many2one(
+        "ar.collection.stage", string="Collection Stage", copy=False, readonly=True, index="btree_not_null"
+    )
+    ar_stage_date = fields.Date(string="Stage Reached On", copy=False, readonly=True)
+    ar_next_action_date = fields.Date(
+        string="Next Collection Action",
+        compute="_compute_ar_next_action_date",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="When the collection job next looks at this invoice: the due date plus the offset of its next stage. "
+        "Empty when the invoice is paid, excluded, disputed, promised, in a payment plan, or past the last stage.",
+    )
+    ar_snooze_until = fields.Date(
+        copy=False,
+        readonly=True,
+        help="The collection job does not look at this invoice before this date (spacing, minimum amounts).",
+    )
+    ar_excluded = fields.Boolean(
+        string="Excluded From Collection", copy=False, tracking=True, help="Never escalated, until included again."
+    )
+    ar_promise_id = fields.Many2one("ar.collection.promise", string="Promise to Pay", copy=False, readonly=True)
+    ar_promise_date = fields.Date(related="ar_promise_id.promised_date", string="Promised For")
+    ar_dispute_id = fields.Many2one("ar.collection.dispute", string="Open Dispute", copy=False, readonly=True)
+    ar_plan_id = fields.Many2one("ar.payment.plan", string="Payment Plan", copy=False, readonly=True)
+    ar_days_overdue = fields.Integer(compute="_compute_ar_days_overdue", string="Days Overdue")
+    ar_promise_ids = fields.Many2many(
+        "ar.collection.promise",
+        "account_move_ar_collection_promise_rel",
+        "account_move_id",
+        "ar_collection_promise_id",
+        string="Promises",
+        readonly=True,
+        copy=False,
+    )
+    ar_collector_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        compute="_compute_ar_customer_credit",
+        store=True,
+        index="btree_not_null",
+        help="The customer's collector in this company.",
+    )
+    ar_rating_id = fields.Many2one(
+        "ar.credit.rating", string="Credit Rating", compute="_compute_ar_customer_credit", store=True
+    )
+    ar_expected_date = fields.Date(
+        string="Expected Payment",
+        compute="_compute_ar_prediction",
+        help="When the customer will likely pay, from its own payment history.",
+    )
+    ar_prediction_note = fields.Char(string="Payment Prediction", compute="_compute_ar_prediction")
+    ar_collection_event_ids = fields.Many2many(
+        "ar.collection.event",
+        "ar_collection_event_move_rel",
+        "move_id",
+        "event_id",
+        string="Collection Ledger",
+        readonly=True,
+        copy=False,
+    )
+    ar_late_fee_line_ids = fields.One2many(
+        "account.move.line", "ar_fee_source_move_id", string="Late Fees Charged", readonly=True
+    )
+    ar_is_late_fee = fields.Boolean(
+        compute="_compute_ar_is_late_fee", string="Late Fee Invoice", search="_search_ar_is_late_fee"
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("partner_id", "company_id", "move_type")
+    def _compute_ar_credit_banner(self):
+        for move in self:
+            banner = False
+            if move.is_sale_document(include_receipts=True) and move.partner_id:
+                profile = move.partner_id.with_company(move.company_id).ar_credit_profile_id.sudo()
+                banner = profile._banner_text()
+            move.ar_credit_banner = banner
+
+    @api.depends("commercial_partner_id", "company_id")
+    def _compute_ar_customer_credit(self):
+        profiles = (
+            self.env["ar.credit.profile"]
+            .sudo()
+            .search([("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "in", self.company_id.ids)])
+        )
+        by_key = {(profile.partner_id.id, profile.company_id.id): profile for profile in profiles}
+        for move in self:
+            profile = by_key.get((move.commercial_partner_id.id, move.company_id.id))
+            move.ar_collector_id = profile.collector_id if profile else False
+            move.ar_rating_id = profile.rating_id if profile else False
+
+    @api.depends("invoice_date_due", "commercial_partner_id", "company_id")
+    def _compute_ar_prediction(self):
+        for move in self:
+            profile = move.partner_id.with_company(move.company_id).ar_credit_profile_id.sudo()
+            if move.move_type != "out_invoice" or not move.invoice_date_due or not profile:
+                move.ar_expected_date = False
+                move.ar_prediction_note = False
+                continue
+            delay = round(profile.payment_delay)
+            move.ar_expected_date = move.invoice_date_due + timedelta(days=delay)
+            move.ar_prediction_note = profile._prediction_note()
+
+    @api.depends("invoice_date_due", "payment_state")
+    def _compute_ar_days_overdue(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            due = move.invoice_date_due
+            open_invoice = move.move_type == "out_invoice" and move.payment_state in OPEN_PAYMENT_STATES
+            move.ar_days_overdue = (today - due).days if open_invoice and due and due < today else 0
+
+    @api.depends(
+        "move_type",
+        "state",
+        "payment_state",
+        "invoice_date_due",
+        "commercial_partner_id",
+        "company_id",
+        "ar_stage_id",
+        "ar_snooze_until",
+        "ar_excluded",
+        "ar_promise_id",
+        "ar_dispute_id",
+        "ar_plan_id",
+    )
+    def _compute_ar_next_action_date(self):
+        """The date of the next stage due for each invoice: the collection job's work list."""
+        collectible = self.filtered(lambda move: move._ar_collectible())
+        (self - collectible).ar_next_action_date = False
+        policies = collectible._ar_policies()
+        for move in collectible:
+            policy = policies.get(move.id)
+            stage = move._ar_next_stage(policy) if policy else None
+            if not stage:
+                move.ar_next_action_date = False
+                continue
+            next_date = move.invoice_date_due + timedelta(days=stage.offset_days)
+            if move.ar_snooze_until and move.ar_snooze_until > next_date:
+                next_date = move.ar_snooze_until
+            move.ar_next_action_date = next_date
+
+    @api.depends("line_ids.ar_fee_source_move_id")
+    def _compute_ar_is_late_fee(self):
+        for move in self:
+            move.ar_is_late_fee = any(move.line_ids.mapped("ar_fee_source_move_id"))
+
+    def _search_ar_is_late_fee(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Unsupported search on late fees."))
+        positive = [("line_ids.ar_fee_source_move_id", "!=", False)]
+        return positive if (operator == "=") == value else ["!", *positive]
+
+    # ------------------------------------------------------------------
+    # CRUD: keep the credit exposure current
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        moves._ar_refresh_exposure()
+        return moves
+
+    def write(self, vals):
+        if not DRAFT_EXPOSURE_FIELDS & set(vals):
+            return super().write(vals)
+        partners_before = self._ar_exposure_partners()
+        result = super().write(vals)
+        self._ar_refresh_exposure(partners_before)
+        return result
+
+    def unlink(self):
+        partners = self._ar_exposure_partners()
+        result = super().unlink()
+        self.env["ar.credit.profile"].sudo()._refresh_exposure(partners)
+        return result
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._ar_refresh_exposure()
+        return posted
+
+    def button_draft(self):
+        result = super().button_draft()
+        self._ar_refresh_exposure()
+        return result
+
+    def button_cancel(self):
+        result = super().button_cancel()
+        self._ar_refresh_exposure()
+        return result
+
+    def _ar_exposure_partners(self):
+        """Commercial partners whose credit exposure these moves count in."""
+        sale_docs = self.filtered(lambda move: move.is_sale_document(include_receipts=True))
+        receivable_lines = self.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
+        return (sale_docs.partner_id | receivable_lines.partner_id).commercial_partner_id
+
+    def _ar_refresh_exposure(self, extra_partners=None):
+        partners = self._ar_exposure_partners()
+        if extra_partners:
+            partners |= extra_partners
+        if partners:
+            self.env["ar.credit.profile"].sudo()._refresh_exposure(partners)
+
+    # ------------------------------------------------------------------
+    # Collection rules
+    # ------------------------------------------------------------------
+
+    def _ar_collectible(self):
+        """Whether the collection escalates this invoice at all."""
+        self.ensure_one()
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.payment_state in OPEN_PAYMENT_STATES
+            and bool(self.invoice_date_due)
+            and not self.ar_excluded
+            and not self.ar_promise_id
+            and not self.ar_dispute_id
+            and not self.ar_plan_id
+            and not self.ar_is_late_fee
+        )
+
+    def _ar_policies(self):
+        """{invoice id: collection policy}, for the invoices' customers in their companies."""
+        profiles = (
+            self.env["ar.credit.profile"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "in", self.company_id.ids),
+                ]
+            )
+        )
+        by_key = {(profile.partner_id.id, profile.company_id.id): profile for profile in profiles}
+        policies = {}
+        result = {}
+        for move in self:
+            key = (move.commercial_partner_id.id, move.company_id.id)
+            if key not in policies:
+                profile = by_key.get(key)
+                policies[key] = profile._collection_policy() if profile else move.company_id._ar_default_policy()
+            if policies[key]:
+                result[move.id] = policies[key]
+        return result
+
+    def _ar_write(self, vals):
+        """Write collection fields only: none of the accounting synchronisation of a move's write
+        applies (lines, balance, "manually modified" flag), so skip it."""
+        return self.with_context(
+            skip_invoice_sync=True, check_move_validity=False, skip_is_manually_modified=True
+        ).write(vals)
+
+    def _ar_next_stage(self, policy):
+        """The first stage of ``policy`` after the invoice's current stage."""
+        self.ensure_one()
+        current = self.ar_stage_id.offset_days if self.ar_stage_id else None
+        for stage in policy._stages_for(self.company_id):
+            if current is None or stage.offset_days > current:
+                return stage
+        return None
+
+    def _ar_target_stage(self, stages, today, overdue_amount, force=False):
+        """The stage this invoice reaches today: the highest of ``stages`` after its current one
+        whose day has come (and whose minimum amount the customer owes). ``force``: the next one."""
+        self.ensure_one()
+        current = self.ar_stage_id.offset_days if self.ar_stage_id else None
+        later = [stage for stage in stages if current is None or stage.offset_days > current]
+        days = (today - self.invoice_date_due).days
+        currency = self.company_id.currency_id
+        reached = [
+            stage
+            for stage in later
+            if stage.offset_days <= days and currency.compare_amounts(overdue_amount, stage.min_amount) >= 0
+        ]
+        if reached:
+            return reached[-1]
+        return later[0] if force and later else None
+
+    def _ar_waive_late_fee(self, reason):
+        """Cancel late-fee invoices with a credit note, and log why."""
+        fees = self.filtered(lambda move: move.ar_is_late_fee and move.state == "posted")
+        for fee in fees:
+            reversal = (
+                self.env["account.move.reversal"]
+                .sudo()
+                .with_context(active_model="account.move", active_ids=fee.ids)
+                .create({"reason": reason, "journal_id": fee.journal_id.id})
+            )
+            reversal.refund_moves()
+            credit_note = fee.reversal_move_ids[:1]
+            if credit_note.state == "draft":
+                credit_note.action_post()
+            (fee.line_ids | credit_note.line_ids).filtered(
+                lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+            ).reconcile()
+            self.env["ar.collection.event"].sudo().create(
+                {
+                    "partner_id": fee.commercial_partner_id.id,
+                    "company_id": fee.company_id.id,
+                    "kind": "fee",
+                    "move_ids": [(6, 0, (fee | fee.line_ids.ar_fee_source_move_id).ids)],
+                    "note": self.env._("Late fee %(fee)s waived: %(reason)s", fee=fee.name, reason=reason),
+                }
+            )
+        return fees
+
+    @api.model
+    def _ar_open_invoice_domain(self):
+        return [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", OPEN_PAYMENT_STATES),
+        ]
+
+    @api.model
+    def _ar_refresh_open_invoices(self, domain=None):
+        """Recompute the next action of open invoices after a change of policies or stages."""
+        moves = self.sudo().search(self._ar_open_invoice_domain() + (domain or []))
+        self.env.add_to_compute(self._fields["ar_next_action_date"], moves)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def _ar_check_collectible_invoices(self, action):
+        not_open = self.filtered(
+            lambda move: (
+                move.move_type != "out_invoice"
+                or move.state != "posted"
+                or move.payment_state not in OPEN_PAYMENT_STATES
+            )
+        )
+        if not_open:
+            raise UserError(
+                self.env._(
+                    "%(action)s needs open customer invoices; %(invoices)s is paid, not posted or not a customer "
+                    "invoice.",
+                    action=action,
+                    invoices=", ".join(not_open.mapped("display_name")),
+                )
+            )
+
+    def action_ar_waive_late_fee(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Waive Late Fee"),
+            "res_model": "ar.late.fee.waive.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids},
+        }
+
+    def action_ar_exclude(self):
+        self._ar_write({"ar_excluded": True})
+        return True
+
+    def action_ar_include(self):
+        self._ar_write({"ar_excluded": False})
+        return True
+
+    def action_ar_send_now(self):
+        """Send the next collection stage of these invoices now, through the collection engine."""
+        self._ar_check_collectible_invoices(self.env._("Sending the next stage"))
+        profiles = self.env["ar.credit.profile"]._get_or_create(self.commercial_partner_id, self.env.company)
+        done = profiles._run_collection(moves=self, force=True)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if done else "warning",
+                "message": self.env._("%s customer(s) contacted.", done)
+                if done
+                else self.env._("Nothing to send: the invoices are paused or at their last stage."),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_ar_log_call(self):
+        return self._ar_log_wizard("call")
+
+    def action_ar_record_promise(self):
+        return self._ar_log_wizard("call", promise=True)
+
+    def _ar_log_wizard(self, kind, promise=False):
+        partner = self.commercial_partner_id
+        if len(partner) != 1:
+            raise UserError(self.env._("Select invoices of one customer."))
+        context = {
+            "default_partner_id": partner.id,
+            "default_move_ids": self.ids,
+            "default_kind": kind,
+        }
+        if promise:
+            outcome = self.env["ar.collection.outcome"].search([("records_promise", "=", True)], limit=1)
+            context["default_outcome_id"] = outcome.id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a Collection Contact"),
+            "res_model": "ar.collection.log.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": context,
+        }
+
+    def action_ar_open_dispute(self):
+        self.ensure_one()
+        self._ar_check_collectible_invoices(self.env._("A dispute"))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open a Dispute"),
+            "res_model": "ar.collection.dispute",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id},
+        }
+
+    def action_ar_create_plan(self):
+        self._ar_check_collectible_invoices(self.env._("A payment plan"))
+        partner = self.commercial_partner_id
+        if len(partner) != 1:
+            raise UserError(self.env._("A payment plan covers invoices of one customer: select only theirs."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Payment Plan"),
+            "res_model": "ar.payment.plan",
+            "view_mode": "form",
+            "target": "current",
+            "context": {"default_partner_id": partner.id, "default_move_ids": self.ids},
+        }

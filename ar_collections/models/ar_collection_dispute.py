@@ -1,0 +1,146 @@
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import UserError
+
+DISPUTE_REASONS = [
+    ("quality", "Quality"),
+    ("quantity", "Quantity"),
+    ("price", "Price"),
+    ("not_received", "Not received"),
+    ("duplicate", "Duplicate invoice"),
+    ("other", "Other"),
+]
+
+
+class ArCollectionDispute(models.Model):
+    """A customer's objection to an invoice (an "excuse"): it pauses the invoice until resolved.
+
+    The five checks follow the guides' way of answering excuses (应对客户借口五步法).
+    """
+
+    _name = "ar.collection.dispute"
+    _description = "Invoice Dispute"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        required=True,
+        index=True,
+        check_company=True,
+        readonly=True,
+        ondelete="cascade",
+    )
+    partner_id = fields.Many2one(related="move_id.commercial_partner_id", store=True, index=True, string="Customer")
+    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    amount_disputed = fields.Monetary(help="The part of the invoice the customer disputes.")
+    reason = fields.Selection(DISPUTE_REASONS, required=True, tracking=True)
+    note = fields.Text(string="Customer's Explanation")
+    user_id = fields.Many2one("res.users", string="Handled By", default=lambda self: self.env.user, tracking=True)
+    state = fields.Selection(
+        [("open", "Open"), ("valid", "Valid"), ("invalid", "Invalid")],
+        default="open",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    resolution_note = fields.Text(help="How the dispute was resolved: kept in the collection ledger.")
+    resolved_on = fields.Date(readonly=True)
+    # The five steps (seed 004): the checklist a collector works through.
+    check_legal = fields.Boolean(
+        string="1. Is the excuse founded?",
+        help="Is the claim valid (the debt documented, the excuse credible)? Check contract, delivery and invoice.",
+    )
+    check_suspends = fields.Boolean(
+        string="2. Does it justify not paying?",
+        help="Is the problem serious enough to suspend payment? A rude delivery man does not change the debt.",
+    )
+    check_measured = fields.Boolean(
+        string="3. How big is the problem?",
+        help="Measure it: all the goods damaged, or a part? Which amount is really in question?",
+    )
+    check_solution = fields.Boolean(
+        string="4. What solution?",
+        help="What does the customer want? Is there a compromise (partial credit note, replacement)?",
+    )
+    check_resolved = fields.Boolean(
+        string="5. Settle it now",
+        help="Resolve it quickly: waive late interest for prompt payment, or agree an instalment plan.",
+    )
+
+    @api.depends("move_id", "reason")
+    def _compute_name(self):
+        reasons = dict(DISPUTE_REASONS)
+        for dispute in self:
+            dispute.name = f"{dispute.move_id.name or ''} - {reasons.get(dispute.reason, '')}"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        disputes = super().create(vals_list)
+        for dispute in disputes:
+            move = dispute.move_id
+            move._ar_check_collectible_invoices(self.env._("A dispute"))
+            if move.ar_dispute_id:
+                raise UserError(self.env._("Invoice %s is already disputed.", move.name))
+            if not dispute.amount_disputed:
+                dispute.amount_disputed = move.amount_residual
+            move.sudo()._ar_write({"ar_dispute_id": dispute.id})
+            dispute._log(
+                self.env._(
+                    "Dispute opened (%(reason)s): %(note)s", reason=dispute._reason_label(), note=dispute.note or "-"
+                )
+            )
+            profile = self.env["ar.credit.profile"]._get_or_create(move.partner_id, move.company_id)
+            profile._schedule_activity(
+                profile._collector(),
+                self.env._("Dispute on %s", move.name),
+                self.env._("Work through the five checks and resolve the dispute: %s", dispute._reason_label()),
+            )
+        return disputes
+
+    def _reason_label(self):
+        return dict(self._fields["reason"]._description_selection(self.env)).get(self.reason)
+
+    def _resolve(self, state):
+        self.ensure_one()
+        note = self.resolution_note
+        if self.state != "open":
+            raise UserError(self.env._("The dispute on %s is already resolved.", self.move_id.name))
+        if not (note or "").strip():
+            raise UserError(self.env._("Say how the dispute was resolved: the note is kept in the ledger."))
+        self.write({"state": state, "resolved_on": fields.Date.context_today(self)})
+        self.move_id.sudo()._ar_write({"ar_dispute_id": False})
+        label = dict(self._fields["state"]._description_selection(self.env))[state]
+        self._log(self.env._("Dispute resolved as %(state)s: %(note)s", state=label, note=note))
+
+    def action_resolve_valid(self):
+        """The customer is right: record it and issue the credit note through Odoo's own flow."""
+        self._resolve("valid")
+        return self.move_id.action_reverse()
+
+    def action_resolve_invalid(self):
+        """The excuse does not hold: the escalation resumes."""
+        self._resolve("invalid")
+        return True
+
+    def _log(self, note):
+        return (
+            self.env["ar.collection.event"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "kind": "dispute",
+                    "dispute_id": self.id,
+                    "move_ids": [(6, 0, self.move_id.ids)],
+                    "note": note,
+                }
+            )
+        )

@@ -1,0 +1,249 @@
+from datetime import timedelta
+
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.tools import plaintext2html
+
+EVENT_KINDS = [
+    ("email", "Email"),
+    ("letter", "Letter"),
+    ("call", "Call"),
+    ("visit", "Visit"),
+    ("promise", "Promise to pay"),
+    ("dispute", "Dispute"),
+    ("hold", "Credit hold"),
+    ("blacklist", "Blacklist"),
+    ("release", "Release"),
+    ("fee", "Late fee"),
+    ("plan", "Payment plan"),
+    ("legal", "Legal file"),
+    ("note", "Note"),
+]
+# Fields the engine may fill in after logging an event (once, when empty).
+LATE_FIELDS = {"attachment_id", "mail_id", "mail_message_id"}
+
+
+class ArCollectionEvent(models.Model):
+    """The collection ledger (催收台账): every collection action, in order. Append-only."""
+
+    _name = "ar.collection.event"
+    _description = "Collection Event"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company, readonly=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Datetime(default=fields.Datetime.now, required=True, index=True, readonly=True)
+    kind = fields.Selection(EVENT_KINDS, required=True, readonly=True, index=True)
+    user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user, readonly=True)
+    by_customer = fields.Boolean(readonly=True, help="Recorded by the customer (portal), not by a user.")
+    note = fields.Text(readonly=True)
+    stage_id = fields.Many2one("ar.collection.stage", readonly=True, index="btree_not_null")
+    outcome_id = fields.Many2one("ar.collection.outcome", readonly=True)
+    move_ids = fields.Many2many(
+        "account.move",
+        "ar_collection_event_move_rel",
+        "event_id",
+        "move_id",
+        string="Invoices",
+        readonly=True,
+        check_company=True,
+    )
+    sale_order_id = fields.Many2one("sale.order", readonly=True, index="btree_not_null", check_company=True)
+    promise_id = fields.Many2one("ar.collection.promise", readonly=True, index="btree_not_null")
+    dispute_id = fields.Many2one("ar.collection.dispute", readonly=True, index="btree_not_null")
+    plan_id = fields.Many2one("ar.payment.plan", string="Payment Plan", readonly=True, index="btree_not_null")
+    promised_date = fields.Date(readonly=True)
+    promised_amount = fields.Monetary(readonly=True)
+    amount_due = fields.Monetary(readonly=True, help="Open overdue amount of the customer at that moment.")
+    days_overdue = fields.Integer(readonly=True, help="Days overdue of the oldest invoice at that moment.")
+    attachment_id = fields.Many2one("ir.attachment", string="Document", readonly=True)
+    mail_id = fields.Many2one("mail.mail", string="Email", readonly=True, index="btree_not_null")
+    mail_message_id = fields.Many2one("mail.message", string="Message", readonly=True)
+    to_print = fields.Boolean(
+        string="To Print and Post",
+        readonly=True,
+        help="The customer has no email address: the letter is printed and posted.",
+    )
+    failed = fields.Boolean(readonly=True, help="The action failed (e.g. the email could not be sent).")
+
+    deadline_date = fields.Date(
+        compute="_compute_deadline_date", help="Payment deadline given in the letter: its date plus the stage's days."
+    )
+    recipient_id = fields.Many2one(
+        "res.partner", compute="_compute_recipient_id", help="Who the collection emails of this customer go to."
+    )
+
+    @api.depends("date", "stage_id.deadline_days")
+    def _compute_deadline_date(self):
+        for event in self:
+            event.deadline_date = fields.Date.to_date(event.date) + timedelta(days=event.stage_id.deadline_days)
+
+    @api.depends("partner_id")
+    def _compute_recipient_id(self):
+        for event in self:
+            partner = event.partner_id
+            invoice_contacts = partner.child_ids.filtered(lambda child: child.type == "invoice" and child.email)
+            event.recipient_id = invoice_contacts[:1] or partner
+
+    @api.depends("kind", "partner_id", "stage_id")
+    def _compute_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for event in self:
+            event.name = " - ".join(filter(None, (kinds.get(event.kind), event.stage_id.name, event.partner_id.name)))
+
+    # The ledger is never rewritten; the engine only completes an event once.
+    def write(self, vals):  # pylint: disable=method-required-super
+        if set(vals) <= LATE_FIELDS and self.env.context.get("ar_ledger_complete"):
+            for event in self:
+                if any(event[name] for name in vals):
+                    raise UserError(self.env._("The collection ledger is append-only."))
+            return super().write(vals)
+        raise UserError(self.env._("The collection ledger is append-only: an event cannot be changed once logged."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(self.env._("The collection ledger is append-only: events cannot be deleted."))
+
+    def _complete(self, **values):
+        """Attach what came after the event was logged (its PDF, its email)."""
+        return self.with_context(ar_ledger_complete=True).sudo().write(values)
+
+    def _render_letter(self, report):
+        """Render ``report`` for this event's customer and keep the PDF on the event."""
+        self.ensure_one()
+        records = {
+            "ar.collection.event": self,
+            "res.partner": self.partner_id,
+            "account.move": self.move_ids,
+        }.get(report.model)
+        if records is None:
+            raise UserError(self.env._("Report %s cannot print a collection letter.", report.name))
+        content, file_format = (
+            self.env["ir.actions.report"]
+            .sudo()
+            .with_context(lang=self.partner_id.lang)
+            ._render_qweb_pdf(report.report_name, records.ids)
+        )
+        filename = f"{report.name} - {self.partner_id.name} - {fields.Date.context_today(self)}.{file_format}"
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": filename,
+                    "raw": content,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf" if file_format == "pdf" else "text/html",
+                }
+            )
+        )
+
+    def _send_stage_email(self, template, attachment, recipient):
+        """Queue the stage's email (sent by the mail queue, after this transaction commits)."""
+        self.ensure_one()
+        mail = template.sudo().send_mail(
+            self.id,
+            force_send=False,
+            email_layout_xmlid="mail.mail_notification_light",
+            email_values={
+                "attachment_ids": [(4, attachment.id)] if attachment else [],
+                "recipient_ids": [(6, 0, recipient.ids)],
+                "email_to": False,
+            },
+        )
+        return self.env["mail.mail"].sudo().browse(mail)
+
+    def _log_in_chatters(self, body, attachment=None):
+        """A note, with the letter, on the customer and on each invoice: one insert for all."""
+        self.ensure_one()
+        note = self.env.ref("mail.mt_note")
+        author = self.env.user.partner_id
+        targets = [("res.partner", self.partner_id.id)] + [("account.move", move.id) for move in self.move_ids]
+        self.env["mail.message"].sudo().create(
+            [
+                {
+                    "model": model,
+                    "res_id": res_id,
+                    "body": plaintext2html(body),
+                    "message_type": "comment",
+                    "subtype_id": note.id,
+                    "author_id": author.id,
+                    "email_from": author.email_formatted,
+                    "reply_to": author.email_formatted,
+                    "attachment_ids": [(4, attachment.id)] if attachment else [],
+                }
+                for model, res_id in targets
+            ]
+        )
+
+    # ------------------------------------------------------------------
+    # What the letters print
+    # ------------------------------------------------------------------
+
+    def _letter_date(self):
+        """The day of the letter: days overdue are counted to it."""
+        return fields.Date.to_date(self.date)
+
+    def _letter_orders(self):
+        """The sale orders behind the listed invoices (contract references of the demand letter)."""
+        return self.move_ids.invoice_line_ids.sale_line_ids.order_id
+
+    def _prior_reminders(self):
+        """Earlier reminders and letters to this customer, from the ledger (oldest first)."""
+        self.ensure_one()
+        return self.search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("kind", "in", ("email", "letter")),
+                ("failed", "=", False),
+                ("date", "<=", self.date),
+                ("id", "!=", self.id),
+            ],
+            order="date, id",
+        )
+
+    def _fees_charged(self):
+        """Late fees charged so far on the listed invoices, in company currency."""
+        lines = self.move_ids.ar_late_fee_line_ids.filtered(lambda line: line.parent_state == "posted")
+        return sum(lines.mapped("price_total"))
+
+    def _totals_by_currency(self):
+        """[(currency, amount due)] of the listed invoices, one line per currency."""
+        return [
+            (currency, sum(moves.mapped("amount_residual")))
+            for currency, moves in self.move_ids.grouped("currency_id").items()
+        ]
+
+    def _contact_person(self):
+        """Who the customer talks to about this letter: the collector, else the company."""
+        profile = (
+            self.env["ar.credit.profile"]
+            .sudo()
+            .search([("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id)], limit=1)
+        )
+        return profile.collector_id.partner_id or self.company_id.partner_id
+
+    def _bank_accounts(self):
+        return self.company_id.partner_id.bank_ids[:2]
+
+    def _reference(self):
+        """A stable reference for the letter, e.g. AR-2026-00042."""
+        self.ensure_one()
+        return f"AR-{fields.Date.to_date(self.date).year}-{self.id:05d}"
+
+    def action_open_document(self):
+        self.ensure_one()
+        if not self.attachment_id:
+            return False
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{self.attachment_id.id}?download=true"}

@@ -1,0 +1,138 @@
+from datetime import timedelta
+
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.exceptions import ValidationError
+
+
+class ArCollectionPromise(models.Model):
+    """A customer's promise to pay by a date: it pauses the escalation of its invoices until then."""
+
+    _name = "ar.collection.promise"
+    _description = "Promise to Pay"
+    _order = "promised_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, readonly=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    move_ids = fields.Many2many("account.move", string="Invoices", required=True, readonly=True, check_company=True)
+    promised_date = fields.Date(required=True, readonly=True)
+    amount = fields.Monetary(required=True, readonly=True)
+    contact_name = fields.Char(string="Promised By", readonly=True)
+    note = fields.Text(readonly=True)
+    by_customer = fields.Boolean(readonly=True, help="Made by the customer in the portal.")
+    user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user, readonly=True)
+    deadline = fields.Date(compute="_compute_deadline", store=True, help="Promised date plus the company's grace days.")
+    residual_at_promise = fields.Monetary(readonly=True, help="What the invoices still owed when the promise was made.")
+    paid_amount = fields.Monetary(compute="_compute_paid_amount", string="Paid Since")
+    state = fields.Selection(
+        [("open", "Open"), ("kept", "Kept"), ("broken", "Broken"), ("cancelled", "Cancelled")],
+        default="open",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    closed_on = fields.Date(readonly=True)
+
+    @api.depends("partner_id", "promised_date", "amount")
+    def _compute_name(self):
+        for promise in self:
+            promise.name = self.env._(
+                "%(customer)s: %(amount)s by %(date)s",
+                customer=promise.partner_id.display_name,
+                amount=promise.currency_id.format(promise.amount) if promise.currency_id else promise.amount,
+                date=promise.promised_date,
+            )
+
+    @api.depends("promised_date", "company_id.ar_promise_grace_days")
+    def _compute_deadline(self):
+        for promise in self:
+            grace = promise.company_id.ar_promise_grace_days
+            promise.deadline = promise.promised_date and promise.promised_date + timedelta(days=grace)
+
+    @api.depends("move_ids.amount_residual_signed", "residual_at_promise")
+    def _compute_paid_amount(self):
+        for promise in self:
+            promise.paid_amount = promise.residual_at_promise - sum(promise.move_ids.mapped("amount_residual_signed"))
+
+    @api.constrains("amount", "move_ids", "partner_id")
+    def _check_promise(self):
+        for promise in self:
+            if promise.state == "open":
+                promise.move_ids._ar_check_collectible_invoices(self.env._("A promise to pay"))
+            if promise.amount <= 0:
+                raise ValidationError(self.env._("The promised amount must be positive."))
+            if promise.move_ids.commercial_partner_id != promise.partner_id:
+                raise ValidationError(self.env._("A promise covers invoices of its customer only."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        today = fields.Date.context_today(self)
+        for vals in vals_list:
+            promised = fields.Date.to_date(vals.get("promised_date"))
+            if not promised or promised < today:
+                raise UserError(self.env._("A promise to pay is for today or a later date: choose a date to come."))
+        promises = super().create(vals_list)
+        for promise in promises:
+            moves = promise.move_ids
+            promise.residual_at_promise = sum(moves.mapped("amount_residual_signed"))
+            moves.sudo()._ar_write({"ar_promise_id": promise.id})
+        return promises
+
+    def _close(self, state):
+        self.write({"state": state, "closed_on": fields.Date.context_today(self)})
+        moves = self.move_ids.filtered(lambda move: move.ar_promise_id in self)
+        moves.sudo()._ar_write({"ar_promise_id": False})
+
+    def _check_deadline(self):
+        """Kept once paid; broken when its deadline passes unpaid: the escalation resumes."""
+        today = fields.Date.context_today(self)
+        for promise in self.filtered(lambda p: p.state == "open"):
+            currency = promise.currency_id
+            paid = currency.compare_amounts(promise.paid_amount, promise.amount) >= 0
+            all_paid = all(move.payment_state in ("paid", "in_payment", "reversed") for move in promise.move_ids)
+            if paid or all_paid:
+                promise._close("kept")
+                promise._log(self.env._("Promise kept: %s paid.", currency.format(promise.paid_amount)))
+            elif promise.deadline < today:
+                promise._close("broken")
+                message = self.env._(
+                    "Promise broken: %(amount)s promised by %(date)s, %(paid)s paid.",
+                    amount=currency.format(promise.amount),
+                    date=promise.promised_date,
+                    paid=currency.format(promise.paid_amount),
+                )
+                promise._log(message)
+                profile = self.env["ar.credit.profile"]._get_or_create(promise.partner_id, promise.company_id)
+                profile._schedule_activity(profile._collector(), self.env._("Broken promise to pay"), message)
+
+    def _log(self, note):
+        self.ensure_one()
+        return (
+            self.env["ar.collection.event"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "kind": "promise",
+                    "promise_id": self.id,
+                    "move_ids": [(6, 0, self.move_ids.ids)],
+                    "promised_date": self.promised_date,
+                    "promised_amount": self.amount,
+                    "note": note,
+                }
+            )
+        )
+
+    def action_cancel(self):
+        self._close("cancelled")
+        for promise in self:
+            promise._log(self.env._("Promise cancelled by %s.", self.env.user.name))
+        return True

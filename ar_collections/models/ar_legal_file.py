@@ -1,0 +1,114 @@
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.tools import pdf
+
+
+class ArLegalFile(models.Model):
+    """A customer's debt handed over to legal action, with its evidence."""
+
+    _name = "ar.legal.file"
+    _description = "Legal File"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(default=lambda self: self.env._("New"), copy=False, readonly=True)
+    profile_id = fields.Many2one("ar.credit.profile", required=True, index=True, readonly=True, ondelete="cascade")
+    partner_id = fields.Many2one(related="profile_id.partner_id", store=True, string="Customer")
+    company_id = fields.Many2one(related="profile_id.company_id", store=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    move_ids = fields.Many2many("account.move", string="Unpaid Invoices", check_company=True)
+    amount_claimed = fields.Monetary(help="Overdue amount when the file was opened.")
+    amount_open = fields.Monetary(compute="_compute_amount_open", string="Still Open")
+    lawyer_id = fields.Many2one(
+        "res.partner",
+        string="Law Firm",
+        default=lambda self: self.env.company.ar_law_firm_id,
+        tracking=True,
+    )
+    state = fields.Selection(
+        [("open", "Preparing"), ("filed", "Filed"), ("closed", "Closed")],
+        default="open",
+        required=True,
+        tracking=True,
+        index=True,
+    )
+    note = fields.Text()
+    bundle_id = fields.Many2one("ir.attachment", string="Evidence Bundle", readonly=True, copy=False)
+
+    @api.depends("move_ids.amount_residual_signed")
+    def _compute_amount_open(self):
+        for legal_file in self:
+            legal_file.amount_open = sum(legal_file.move_ids.mapped("amount_residual_signed"))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals["name"] = self.env["ir.sequence"].next_by_code("ar.legal.file") or self.env._("New")
+        return super().create(vals_list)
+
+    def _today(self):
+        return fields.Date.context_today(self)
+
+    def _ledger(self):
+        """Every collection event of the customer, oldest first: the history the court reads."""
+        return self.env["ar.collection.event"].search(
+            [("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id)], order="date, id"
+        )
+
+    def _bundle_parts(self):
+        """The PDFs of the evidence bundle, in order: summary and ledger, statement of account,
+        each unpaid invoice, each related sale order and the PDF documents attached to it."""
+        self.ensure_one()
+        Report = self.env["ir.actions.report"].sudo()
+        parts = [Report._render_qweb_pdf("ar_collections.report_legal_cover", self.ids)[0]]
+        first_invoice = min(self.move_ids.mapped("invoice_date") or [fields.Date.context_today(self)])
+        parts.append(
+            Report._render_qweb_pdf(
+                "ar_collections.report_statement",
+                self.partner_id.ids,
+                data={"date_from": str(first_invoice), "date_to": str(fields.Date.context_today(self))},
+            )[0]
+        )
+        for invoice in self.move_ids:
+            parts.append(Report._render_qweb_pdf("account.account_invoices", invoice.ids)[0])
+        orders = self.move_ids.invoice_line_ids.sale_line_ids.order_id
+        for order in orders:
+            parts.append(Report._render_qweb_pdf("sale.action_report_saleorder", order.ids)[0])
+            attachments = (
+                self.env["ir.attachment"]
+                .sudo()
+                .search(
+                    [("res_model", "=", "sale.order"), ("res_id", "=", order.id), ("mimetype", "=", "application/pdf")]
+                )
+            )
+            parts.extend(attachment.raw for attachment in attachments)
+        return parts
+
+    def action_build_bundle(self):
+        """Build the evidence bundle (one PDF) and keep it on the legal file."""
+        for legal_file in self:
+            content = pdf.merge_pdf(legal_file._bundle_parts())
+            attachment = self.env["ir.attachment"].create(
+                {
+                    "name": self.env._(
+                        "Evidence bundle - %(customer)s - %(file)s.pdf",
+                        customer=legal_file.partner_id.name,
+                        file=legal_file.name,
+                    ),
+                    "raw": content,
+                    "mimetype": "application/pdf",
+                    "res_model": self._name,
+                    "res_id": legal_file.id,
+                }
+            )
+            legal_file.bundle_id = attachment
+            legal_file.message_post(body=self.env._("Evidence bundle built."), attachment_ids=attachment.ids)
+        return True
+
+    def action_file(self):
+        self.state = "filed"
+
+    def action_close(self):
+        self.state = "closed"

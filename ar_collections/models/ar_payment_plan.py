@@ -1,0 +1,261 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import UserError
+from odoo.exceptions import ValidationError
+
+FREQUENCIES = {
+    "weekly": relativedelta(weeks=1),
+    "biweekly": relativedelta(weeks=2),
+    "monthly": relativedelta(months=1),
+}
+
+
+class ArPaymentPlan(models.Model):
+    """An instalment agreement (分期付款 / 补充协议) on overdue invoices of one customer."""
+
+    _name = "ar.payment.plan"
+    _description = "Payment Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(default=lambda self: self.env._("New"), copy=False, readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        domain=[("is_company", "=", True)],
+        ondelete="cascade",
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        required=True,
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
+        "('state', '=', 'posted'), ('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    amount_total = fields.Monetary(
+        compute="_compute_amount_total",
+        store=True,
+        readonly=False,
+        help="What the plan collects: the invoices' open amount when the plan is made.",
+    )
+    instalment_count = fields.Integer(string="Instalments", default=3, required=True)
+    first_date = fields.Date(string="First Instalment", required=True, default=fields.Date.context_today)
+    frequency = fields.Selection(
+        [("weekly", "Weekly"), ("biweekly", "Every two weeks"), ("monthly", "Monthly")],
+        default="monthly",
+        required=True,
+    )
+    waive_fees = fields.Boolean(
+        string="Waive Late Fees If Honoured",
+        help="Late fees charged on these invoices are cancelled once the plan is fully paid on schedule.",
+    )
+    line_ids = fields.One2many("ar.payment.plan.line", "plan_id", string="Schedule", copy=True)
+    paid_amount = fields.Monetary(compute="_compute_paid_amount")
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("active", "Active"),
+            ("honoured", "Honoured"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    confirmed_by_id = fields.Many2one("res.users", readonly=True)
+    confirmed_on = fields.Date(readonly=True)
+    note = fields.Text(string="Terms", help="Special terms of the agreement, printed on it.")
+
+    @api.depends("move_ids")
+    def _compute_amount_total(self):
+        for plan in self:
+            if plan.state == "draft":
+                plan.amount_total = sum(plan.move_ids.mapped("amount_residual_signed"))
+
+    @api.depends("move_ids.amount_residual_signed", "amount_total", "state")
+    def _compute_paid_amount(self):
+        for plan in self:
+            open_now = sum(plan.move_ids.mapped("amount_residual_signed"))
+            plan.paid_amount = max(plan.amount_total - open_now, 0.0) if plan.state != "draft" else 0.0
+
+    @api.constrains("instalment_count")
+    def _check_instalment_count(self):
+        for plan in self:
+            if plan.instalment_count < 1:
+                raise ValidationError(self.env._("A payment plan has at least one instalment."))
+
+    @api.constrains("move_ids", "partner_id")
+    def _check_invoices(self):
+        for plan in self:
+            if plan.move_ids.commercial_partner_id - plan.partner_id.commercial_partner_id:
+                raise ValidationError(self.env._("A payment plan covers invoices of its customer only."))
+
+    def action_compute_schedule(self):
+        """Split the amount into equal instalments (the last one takes the rounding)."""
+        for plan in self:
+            if plan.state != "draft":
+                raise UserError(self.env._("Only a draft plan's schedule can be recomputed."))
+            currency = plan.currency_id
+            share = currency.round(plan.amount_total / plan.instalment_count)
+            step = FREQUENCIES[plan.frequency]
+            lines = []
+            for index in range(plan.instalment_count):
+                amount = share if index < plan.instalment_count - 1 else plan.amount_total - share * index
+                lines.append((0, 0, {"date": plan.first_date + step * index, "amount": currency.round(amount)}))
+            plan.line_ids = [(5, 0, 0), *lines]
+        return True
+
+    def action_confirm(self):
+        """A credit manager approves the plan: its invoices stop escalating while it is kept."""
+        self.env["ar.credit.profile"]._check_credit_manager()
+        for plan in self:
+            plan._check_confirmable()
+            plan.write(
+                {
+                    "state": "active",
+                    "name": self.env["ir.sequence"].next_by_code("ar.payment.plan") or plan.name,
+                    "confirmed_by_id": self.env.user.id,
+                    "confirmed_on": fields.Date.context_today(self),
+                }
+            )
+            plan.move_ids.sudo()._ar_write({"ar_plan_id": plan.id})
+            plan._log(
+                self.env._(
+                    "Payment plan %(plan)s agreed: %(count)s instalments.", plan=plan.name, count=len(plan.line_ids)
+                )
+            )
+        return True
+
+    def _check_confirmable(self):
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(self.env._("Only a draft plan can be confirmed."))
+        if not self.line_ids:
+            raise UserError(self.env._("Compute or enter the schedule of the plan before confirming it."))
+        self.move_ids._ar_check_collectible_invoices(self.env._("A payment plan"))
+        planned = self.move_ids.filtered(lambda move: move.ar_plan_id and move.ar_plan_id != self)
+        if planned:
+            raise UserError(
+                self.env._("%s is already covered by another payment plan.", ", ".join(planned.mapped("name")))
+            )
+        currency = self.currency_id
+        total = sum(self.line_ids.mapped("amount"))
+        if currency.compare_amounts(total, self.amount_total):
+            raise UserError(
+                self.env._(
+                    "The schedule adds up to %(schedule)s but the plan covers %(total)s: make the instalments "
+                    "add up to the amount, or recompute the schedule.",
+                    schedule=currency.format(total),
+                    total=currency.format(self.amount_total),
+                )
+            )
+        if any(line.amount <= 0 for line in self.line_ids):
+            raise UserError(self.env._("Every instalment must be a positive amount."))
+
+    def action_cancel(self):
+        for plan in self:
+            if plan.state in ("honoured", "broken"):
+                raise UserError(self.env._("Plan %s is closed already.", plan.name))
+            plan._release_invoices()
+            was_active = plan.state == "active"
+            plan.state = "cancelled"
+            if was_active:
+                plan._log(self.env._("Payment plan %s cancelled.", plan.name))
+        return True
+
+    def _release_invoices(self):
+        self.move_ids.filtered(lambda move: move.ar_plan_id in self).sudo()._ar_write({"ar_plan_id": False})
+
+    def _check_schedule(self):
+        """Honoured once paid; broken when an instalment is missed (after the grace days)."""
+        today = fields.Date.context_today(self)
+        for plan in self.filtered(lambda p: p.state == "active"):
+            grace = timedelta(days=plan.company_id.ar_plan_grace_days)
+            all_paid = all(move.payment_state in ("paid", "in_payment", "reversed") for move in plan.move_ids)
+            if all_paid or plan.currency_id.compare_amounts(plan.paid_amount, plan.amount_total) >= 0:
+                plan.state = "honoured"
+                plan._release_invoices()
+                plan._log(self.env._("Payment plan %s honoured.", plan.name))
+                if plan.waive_fees:
+                    plan._waive_late_fees()
+                continue
+            missed = plan.line_ids.filtered(
+                lambda line, grace=grace: line.state != "paid" and line.date + grace < today
+            )
+            if missed:
+                plan.state = "broken"
+                plan._release_invoices()
+                message = self.env._(
+                    "Payment plan %(plan)s broken: the instalment of %(date)s (%(amount)s) was not paid.",
+                    plan=plan.name,
+                    date=missed[0].date,
+                    amount=plan.currency_id.format(missed[0].amount),
+                )
+                plan._log(message)
+                profile = self.env["ar.credit.profile"]._get_or_create(plan.partner_id, plan.company_id)
+                profile._schedule_activity(profile._collector(), self.env._("Broken payment plan"), message)
+
+    def _waive_late_fees(self):
+        fee_lines = self.move_ids.ar_late_fee_line_ids.filtered(lambda line: line.parent_state == "posted")
+        fee_lines.move_id._ar_waive_late_fee(self.env._("Payment plan %s honoured", self.name))
+
+    def _log(self, note):
+        self.ensure_one()
+        return (
+            self.env["ar.collection.event"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.partner_id.commercial_partner_id.id,
+                    "company_id": self.company_id.id,
+                    "kind": "plan",
+                    "plan_id": self.id,
+                    "move_ids": [(6, 0, self.move_ids.ids)],
+                    "note": note,
+                }
+            )
+        )
+
+
+class ArPaymentPlanLine(models.Model):
+    _name = "ar.payment.plan.line"
+    _description = "Payment Plan Instalment"
+    _order = "date, id"
+
+    plan_id = fields.Many2one("ar.payment.plan", required=True, ondelete="cascade", index=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    paid_amount = fields.Monetary(compute="_compute_paid", string="Paid")
+    state = fields.Selection(
+        [("open", "To pay"), ("paid", "Paid"), ("late", "Late")], compute="_compute_paid", string="Status"
+    )
+
+    @api.depends("plan_id.paid_amount", "amount", "date")
+    def _compute_paid(self):
+        """Payments cover the instalments in order of date."""
+        today = fields.Date.context_today(self)
+        for plan in self.plan_id:
+            remaining = plan.paid_amount
+            for line in plan.line_ids.sorted(lambda line: (line.date, line.id)):
+                covered = min(max(remaining, 0.0), line.amount)
+                remaining -= covered
+                line.paid_amount = covered
+                if plan.currency_id.compare_amounts(covered, line.amount) >= 0:
+                    line.state = "paid"
+                else:
+                    line.state = "late" if line.date < today else "open"

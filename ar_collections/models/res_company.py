@@ -1,0 +1,146 @@
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    # ar_collections enforces credit limits: the core setting is on by default.
+    account_use_credit_limit = fields.Boolean(default=True)
+    ar_collection_enabled = fields.Boolean(
+        string="Scheduled Collections",
+        default=True,
+        help="Let the daily collection job escalate this company's overdue invoices.",
+    )
+    ar_credit_review_enabled = fields.Boolean(
+        string="Periodic Credit Review",
+        default=True,
+        help="Let the daily credit review job re-score customers whose review date has come.",
+    )
+    ar_credit_approval_required = fields.Boolean(
+        string="Credit Changes Need Approval",
+        help="Rating changes found by the review job are proposals a credit manager approves or rejects.",
+    )
+    ar_credit_new_customer_score = fields.Integer(
+        string="Starting Score",
+        default=60,
+        help="Credit score of customers with too little payment history to be scored.",
+    )
+    ar_credit_min_history = fields.Integer(
+        string="Invoices Needed for a Score",
+        default=3,
+        help="Customers with fewer invoices due in the last 12 months get the starting score.",
+    )
+    ar_credit_manager_id = fields.Many2one(
+        "res.users",
+        string="Credit Manager",
+        domain=lambda self: [("groups_id", "in", self.env.ref("ar_collections.group_ar_credit_manager").ids)],
+        help="Receives the requests for credit approval (blocked quotations accepted online).",
+    )
+
+    # ---- collection ----
+    ar_default_policy_id = fields.Many2one(
+        "ar.collection.policy",
+        string="Default Collection Policy",
+        help="Policy of customers whose rating names none.",
+    )
+    ar_use_courtesy_stage = fields.Boolean(
+        string="Reminders Before the Due Date",
+        default=True,
+        help="Run the stages that come before the due date (courtesy reminders).",
+    )
+    ar_collection_batch_size = fields.Integer(
+        string="Customers per Batch",
+        default=200,
+        help="The collection job commits after each batch of customers.",
+    )
+    ar_collection_email_from = fields.Char(
+        string="Collection Emails From",
+        help="Sender of collection emails, e.g. Credit Control <credit@example.com>. Empty: the company's email.",
+    )
+    ar_late_fee_fixed = fields.Monetary(string="Late Fee (Fixed)", currency_field="currency_id")
+    ar_late_fee_percent = fields.Float(
+        string="Late Interest (% per Month)", help="Charged on the overdue amount, per month overdue."
+    )
+    ar_late_fee_grace_days = fields.Integer(string="Late Fee Grace Days", default=0)
+    ar_late_fee_product_id = fields.Many2one(
+        "product.product", string="Late Fee Product", help="Product of late-fee invoice lines."
+    )
+    ar_promise_grace_days = fields.Integer(
+        string="Promise Grace Days", default=2, help="Days after the promised date before a promise counts as broken."
+    )
+    ar_plan_grace_days = fields.Integer(
+        string="Instalment Grace Days",
+        default=3,
+        help="Days after an instalment's date before a plan counts as broken.",
+    )
+    ar_law_firm_id = fields.Many2one("res.partner", string="Law Firm", help="Signs the lawyer letters.")
+    ar_lawyer_name = fields.Char(string="Lawyer", help="The lawyer who signs the lawyer letters.")
+    ar_late_payment_clause = fields.Html(
+        string="Late Payment Clause",
+        translate=True,
+        help="The clause of your terms of sale on late payment, quoted in the demand letter.",
+    )
+    ar_letter_signatory = fields.Char(
+        string="Letters Signed By", translate=True, help="Name and title under the company's collection letters."
+    )
+    ar_stamp_image = fields.Binary(
+        string="Company Stamp", help="Image of the company seal (公章) printed on demand letters and agreements."
+    )
+    ar_statement_monthly = fields.Boolean(
+        string="Monthly Statements",
+        help="On the first day of each month, email a statement of account to every customer with an open balance.",
+    )
+
+    @api.constrains("ar_credit_new_customer_score", "ar_credit_min_history")
+    def _check_ar_credit_settings(self):
+        for company in self:
+            if not 0 <= company.ar_credit_new_customer_score <= 100:
+                raise ValidationError(self.env._("The starting credit score must be between 0 and 100."))
+            if company.ar_credit_min_history < 1:
+                raise ValidationError(self.env._("At least one invoice is needed to score a customer."))
+
+    @api.constrains(
+        "ar_collection_batch_size",
+        "ar_late_fee_fixed",
+        "ar_late_fee_percent",
+        "ar_late_fee_grace_days",
+        "ar_promise_grace_days",
+        "ar_plan_grace_days",
+    )
+    def _check_ar_collection_settings(self):
+        for company in self:
+            if company.ar_collection_batch_size < 1:
+                raise ValidationError(self.env._("The collection job needs at least one customer per batch."))
+            if company.ar_late_fee_fixed < 0 or company.ar_late_fee_percent < 0:
+                raise ValidationError(self.env._("Late fees cannot be negative."))
+            if min(company.ar_late_fee_grace_days, company.ar_promise_grace_days, company.ar_plan_grace_days) < 0:
+                raise ValidationError(self.env._("Grace days cannot be negative."))
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"ar_default_policy_id", "ar_use_courtesy_stage"} & set(vals):
+            self.env["account.move"]._ar_refresh_open_invoices([("company_id", "in", self.ids)])
+        return result
+
+    def _ar_default_policy(self):
+        self.ensure_one()
+        policy = self.ar_default_policy_id or self.env.ref(
+            "ar_collections.ar_collection_policy_default", raise_if_not_found=False
+        )
+        return policy if policy and policy.active else self.env["ar.collection.policy"]
+
+    def _ar_late_fee_product(self):
+        self.ensure_one()
+        return self.ar_late_fee_product_id or self.env.ref("ar_collections.product_late_fee")
+
+    def _ar_late_fee_amount(self, move, today):
+        """Fixed fee plus monthly interest on the overdue amount, after the grace days."""
+        self.ensure_one()
+        days = (today - move.invoice_date_due).days - self.ar_late_fee_grace_days
+        if days <= 0:
+            return 0.0
+        interest = move.amount_residual_signed * self.ar_late_fee_percent / 100 * days / 30
+        return self.currency_id.round(self.ar_late_fee_fixed + interest)

@@ -1,0 +1,604 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.exceptions import ValidationError
+
+PROFILE = "ar_credit_profile_id"
+# The profile shown is the current company's: so are the figures read through it.
+COMPANY = ("company",)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    ar_credit_profile_ids = fields.One2many("ar.credit.profile", "partner_id", string="Credit Profiles")
+    ar_credit_profile_id = fields.Many2one(
+        "ar.credit.profile",
+        compute="_compute_ar_credit_profile_id",
+        search="_search_ar_credit_profile_id",
+        string="Credit Profile",
+        help="Credit profile of the commercial partner in the current company.",
+    )
+    ar_credit_rating_id = fields.Many2one(
+        "ar.credit.rating",
+        string="Credit Rating",
+        compute="_compute_ar_credit_rating_id",
+        inverse="_inverse_ar_credit_rating_id",
+        search="_search_ar_credit_rating_id",
+    )
+    ar_credit_score = fields.Integer(related=f"{PROFILE}.score", depends_context=COMPANY, string="Credit Score")
+    ar_credit_score_date = fields.Date(related=f"{PROFILE}.score_date", depends_context=COMPANY, string="Scored On")
+    ar_credit_score_details_html = fields.Html(
+        related=f"{PROFILE}.score_details_html", depends_context=COMPANY, string="Score Explanation"
+    )
+    ar_next_review_date = fields.Date(
+        related=f"{PROFILE}.next_review_date", depends_context=COMPANY, string="Next Credit Review"
+    )
+    ar_pending_review_id = fields.Many2one(
+        related=f"{PROFILE}.pending_review_id", depends_context=COMPANY, string="Rating Proposal"
+    )
+    ar_proposed_rating_id = fields.Many2one(
+        related="ar_pending_review_id.new_rating_id", depends_context=COMPANY, string="Proposed Rating"
+    )
+    ar_is_credit_manager = fields.Boolean(compute="_compute_ar_is_credit_manager")
+    ar_credit_currency_id = fields.Many2one(
+        related=f"{PROFILE}.currency_id", depends_context=COMPANY, string="Credit Currency"
+    )
+    ar_credit_limit_effective = fields.Monetary(
+        related=f"{PROFILE}.credit_limit",
+        depends_context=COMPANY,
+        string="Effective Credit Limit",
+        currency_field="ar_credit_currency_id",
+    )
+    ar_credit_limit_source = fields.Selection(
+        related=f"{PROFILE}.credit_limit_source", depends_context=COMPANY, string="Limit From"
+    )
+    ar_open_receivable = fields.Monetary(
+        related=f"{PROFILE}.open_receivable",
+        depends_context=COMPANY,
+        string="Open Receivable",
+        currency_field="ar_credit_currency_id",
+    )
+    ar_overdue_amount = fields.Monetary(
+        related=f"{PROFILE}.overdue_amount",
+        depends_context=COMPANY,
+        string="Overdue Amount",
+        currency_field="ar_credit_currency_id",
+    )
+    ar_oldest_overdue_days = fields.Integer(
+        related=f"{PROFILE}.oldest_overdue_days", depends_context=COMPANY, string="Oldest Overdue (Days)"
+    )
+    ar_order_uninvoiced = fields.Monetary(
+        related=f"{PROFILE}.order_uninvoiced",
+        depends_context=COMPANY,
+        string="Orders Not Invoiced",
+        currency_field="ar_credit_currency_id",
+    )
+    ar_draft_invoiced = fields.Monetary(
+        related=f"{PROFILE}.draft_invoiced",
+        depends_context=COMPANY,
+        string="Draft Invoices",
+        currency_field="ar_credit_currency_id",
+    )
+    ar_exposure = fields.Monetary(
+        related=f"{PROFILE}.exposure",
+        depends_context=COMPANY,
+        string="Total Exposure",
+        currency_field="ar_credit_currency_id",
+    )
+    ar_available_credit = fields.Monetary(
+        related=f"{PROFILE}.available_credit",
+        depends_context=COMPANY,
+        string="Available Credit",
+        currency_field="ar_credit_currency_id",
+    )
+    ar_credit_hold_cause = fields.Selection(
+        related=f"{PROFILE}.hold_cause", depends_context=COMPANY, string="Hold Cause"
+    )
+    ar_credit_hold_reason = fields.Text(related=f"{PROFILE}.hold_reason", depends_context=COMPANY, string="Hold Reason")
+    ar_credit_hold_since = fields.Datetime(
+        related=f"{PROFILE}.hold_since", depends_context=COMPANY, string="On Hold Since"
+    )
+    ar_credit_hold_user_id = fields.Many2one(
+        related=f"{PROFILE}.hold_user_id", depends_context=COMPANY, string="Hold Set By"
+    )
+    ar_blacklist_reason = fields.Text(
+        related=f"{PROFILE}.blacklist_reason", depends_context=COMPANY, string="Blacklist Reason"
+    )
+    ar_blacklist_since = fields.Datetime(
+        related=f"{PROFILE}.blacklist_since", depends_context=COMPANY, string="Blacklisted Since"
+    )
+    # Flags with search methods, for the partner filters of the current company.
+    ar_credit_hold = fields.Boolean(
+        compute="_compute_ar_credit_flags", search="_search_ar_credit_hold", string="On Credit Hold"
+    )
+    ar_blacklisted = fields.Boolean(
+        compute="_compute_ar_credit_flags", search="_search_ar_blacklisted", string="Blacklisted"
+    )
+    ar_over_limit = fields.Boolean(
+        compute="_compute_ar_credit_flags", search="_search_ar_over_limit", string="Over Limit"
+    )
+    ar_review_due = fields.Boolean(
+        compute="_compute_ar_credit_flags", search="_search_ar_review_due", string="Credit Review Due"
+    )
+    ar_credit_review_ids = fields.One2many(
+        "ar.credit.review", compute="_compute_ar_credit_history", string="Credit History"
+    )
+    ar_collection_event_ids = fields.One2many("ar.collection.event", "partner_id", string="Collection Ledger")
+    # ---- collection ----
+    ar_collector_id = fields.Many2one(
+        "res.users",
+        string="Collector",
+        compute="_compute_ar_collection_settings",
+        inverse="_inverse_ar_collector_id",
+        search="_search_ar_collector_id",
+    )
+    ar_policy_id = fields.Many2one(
+        "ar.collection.policy",
+        string="Collection Policy",
+        compute="_compute_ar_collection_settings",
+        inverse="_inverse_ar_policy_id",
+        help="Overrides the policy of the customer's rating.",
+    )
+    ar_effective_policy_id = fields.Many2one(
+        related=f"{PROFILE}.effective_policy_id", string="Policy Applied", depends_context=COMPANY
+    )
+    ar_collection_paused_until = fields.Date(
+        related=f"{PROFILE}.collection_paused_until", string="Collection Paused Until", depends_context=COMPANY
+    )
+    ar_collection_pause_reason = fields.Text(
+        related=f"{PROFILE}.collection_pause_reason", string="Pause Reason", depends_context=COMPANY
+    )
+    ar_last_contact_date = fields.Date(
+        related=f"{PROFILE}.last_contact_date", string="Last Reminder", depends_context=COMPANY
+    )
+    ar_promise_ids = fields.One2many("ar.collection.promise", "partner_id", string="Promises to Pay")
+    ar_open_invoice_ids = fields.Many2many(
+        "account.move", compute="_compute_ar_open_invoice_ids", string="Open Invoices"
+    )
+    ar_dispute_ids = fields.One2many("ar.collection.dispute", "partner_id", string="Disputes")
+    ar_plan_ids = fields.One2many("ar.payment.plan", "partner_id", string="Payment Plans")
+    ar_legal_file_ids = fields.One2many("ar.legal.file", "partner_id", string="Legal Files")
+
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_ar_credit_profile_id(self):
+        company = self.env.company
+        commercial = self.commercial_partner_id
+        profiles = (
+            self.env["ar.credit.profile"]
+            .sudo()
+            .search([("partner_id", "in", commercial.ids), ("company_id", "=", company.id)])
+        )
+        by_partner = {profile.partner_id.id: profile.id for profile in profiles}
+        for partner in self:
+            partner.ar_credit_profile_id = by_partner.get(partner.commercial_partner_id.id, False)
+
+    @api.depends_context("company")
+    def _compute_ar_open_invoice_ids(self):
+        Move = self.env["account.move"]
+        moves = Move.search(
+            [
+                *Move._ar_open_invoice_domain(),
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+            ],
+            order="invoice_date_due, id",
+        )
+        for partner in self:
+            partner.ar_open_invoice_ids = moves.filtered(
+                lambda move, partner=partner: move.commercial_partner_id == partner.commercial_partner_id
+            )
+
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_ar_collection_settings(self):
+        for partner in self:
+            profile = partner.ar_credit_profile_id.sudo()
+            partner.ar_collector_id = profile.collector_id
+            partner.ar_policy_id = profile.policy_id
+
+    def _inverse_ar_collector_id(self):
+        for partner in self:
+            self.env["ar.credit.profile"]._get_or_create(
+                partner, self.env.company
+            ).collector_id = partner.ar_collector_id
+
+    def _inverse_ar_policy_id(self):
+        for partner in self:
+            profile = self.env["ar.credit.profile"]._get_or_create(partner, self.env.company)
+            profile.policy_id = partner.ar_policy_id
+            self.env["account.move"]._ar_refresh_open_invoices(
+                [("commercial_partner_id", "=", profile.partner_id.id), ("company_id", "=", profile.company_id.id)]
+            )
+
+    def _search_ar_collector_id(self, operator, value):
+        return [
+            (
+                "ar_credit_profile_ids",
+                "any",
+                [("company_id", "=", self.env.company.id), ("collector_id", operator, value)],
+            )
+        ]
+
+    def _search_ar_credit_profile_id(self, operator, value):
+        return [
+            (
+                "commercial_partner_id.ar_credit_profile_ids",
+                "any",
+                [("company_id", "=", self.env.company.id), ("id", operator, value)],
+            )
+        ]
+
+    @api.depends_context("uid")
+    def _compute_ar_is_credit_manager(self):
+        self.ar_is_credit_manager = self.env.user.has_group("ar_collections.group_ar_credit_manager")
+
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_ar_credit_rating_id(self):
+        for partner in self:
+            partner.ar_credit_rating_id = partner.ar_credit_profile_id.sudo().rating_id
+
+    def _inverse_ar_credit_rating_id(self):
+        """A credit manager rates a customer by hand: logged as a review."""
+        company = self.env.company
+        for partner in self:
+            profile = self.env["ar.credit.profile"]._get_or_create(partner, company)
+            if profile.rating_id == partner.ar_credit_rating_id:
+                continue
+            profile._check_credit_manager()
+            reason = self.env.context.get("ar_credit_reason") or self.env._("Rating changed by hand")
+            review = (
+                self.env["ar.credit.review"]
+                .sudo()
+                .create(
+                    {
+                        "profile_id": profile.id,
+                        "origin": "rating",
+                        "old_score": profile.score,
+                        "new_score": profile.score,
+                        "old_rating_id": profile.rating_id.id,
+                        "new_rating_id": partner.ar_credit_rating_id.id,
+                        "old_limit": profile.credit_limit,
+                        "new_limit": profile._limit_with_rating(partner.ar_credit_rating_id),
+                        "reason": reason,
+                    }
+                )
+            )
+            review._apply_to_profile()
+            interval = partner.ar_credit_rating_id.review_interval_months or 6
+            profile.sudo().next_review_date = profile._review_date_after(interval)
+
+    def _search_ar_credit_rating_id(self, operator, value):
+        return [
+            ("ar_credit_profile_ids", "any", [("company_id", "=", self.env.company.id), ("rating_id", operator, value)])
+        ]
+
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_ar_credit_flags(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            profile = partner.ar_credit_profile_id.sudo()
+            partner.ar_credit_hold = profile.hold
+            partner.ar_blacklisted = profile.blacklisted
+            partner.ar_over_limit = profile.over_limit
+            partner.ar_review_due = bool(profile) and (
+                not profile.next_review_date or profile.next_review_date <= today
+            )
+
+    def _search_profile_flag(self, flag, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Unsupported search on a credit flag."))
+        positive = [("ar_credit_profile_ids", "any", [("company_id", "=", self.env.company.id), (flag, "=", True)])]
+        if (operator == "=") == value:
+            return positive
+        return ["!", *positive]
+
+    def _search_ar_credit_hold(self, operator, value):
+        return self._search_profile_flag("hold", operator, value)
+
+    def _search_ar_blacklisted(self, operator, value):
+        return self._search_profile_flag("blacklisted", operator, value)
+
+    def _search_ar_over_limit(self, operator, value):
+        return self._search_profile_flag("over_limit", operator, value)
+
+    def _search_ar_review_due(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Unsupported search on a credit flag."))
+        today = fields.Date.context_today(self)
+        positive = [
+            (
+                "ar_credit_profile_ids",
+                "any",
+                [
+                    ("company_id", "=", self.env.company.id),
+                    "|",
+                    ("next_review_date", "=", False),
+                    ("next_review_date", "<=", today),
+                ],
+            )
+        ]
+        if (operator == "=") == value:
+            return positive
+        return ["!", *positive]
+
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_ar_credit_history(self):
+        for partner in self:
+            partner.ar_credit_review_ids = partner.ar_credit_profile_id.review_ids
+
+    @api.constrains("credit_limit")
+    def _check_ar_credit_limit_positive(self):
+        for partner in self:
+            if partner.sudo().credit_limit < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The credit limit of %(partner)s cannot be negative. Enter 0 for no limit.",
+                        partner=partner.display_name,
+                    )
+                )
+
+    def write(self, vals):
+        # Contacts receive their company's limit by commercial-field sync: only the
+        # commercial partner's own limit is a credit decision.
+        commercial = self.filtered(lambda partner: partner == partner.commercial_partner_id)
+        if not {"credit_limit", "use_partner_credit_limit"} & set(vals) or not commercial:
+            return super().write(vals)
+        profiles = self.env["ar.credit.profile"]._get_or_create(commercial, self.env.company)
+        profiles._check_credit_manager()
+        if self.env.context.get("ar_credit_no_log"):
+            result = super().write(vals)
+            profiles._refresh_limits()
+            return result
+        old_limits = {profile.partner_id.id: profile.credit_limit for profile in profiles}
+        # The inverse of use_partner_credit_limit writes credit_limit again: log once, here.
+        result = super(ResPartner, self.with_context(ar_credit_no_log=True)).write(vals)
+        profiles._refresh_limits()
+        reason = self.env.context.get("ar_credit_reason") or self.env._("Credit limit changed by hand")
+        self.env["ar.credit.review"].sudo().create(
+            [
+                {
+                    "profile_id": profile.id,
+                    "origin": "limit",
+                    "old_score": profile.score,
+                    "new_score": profile.score,
+                    "old_rating_id": profile.rating_id.id,
+                    "new_rating_id": profile.rating_id.id,
+                    "old_limit": old_limits[profile.partner_id.id],
+                    "new_limit": profile.credit_limit,
+                    "reason": reason,
+                }
+                for profile in profiles
+                if old_limits[profile.partner_id.id] != profile.credit_limit
+            ]
+        )
+        return result
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def _ar_profiles(self):
+        return self.env["ar.credit.profile"]._get_or_create(self, self.env.company)
+
+    def action_ar_credit_wizard(self):
+        """Open the hold / blacklist wizard in the mode given by the button's context."""
+        self._ar_profiles()._check_credit_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "ar.credit.hold.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_ids": self.commercial_partner_id.ids,
+                "default_action": self.env.context.get("ar_hold_action", "hold"),
+            },
+        }
+
+    def action_ar_log_call(self):
+        partner = self.commercial_partner_id[:1]
+        invoices = self.env["account.move"].search(
+            [
+                *self.env["account.move"]._ar_open_invoice_domain(),
+                ("commercial_partner_id", "=", partner.id),
+                ("company_id", "=", self.env.company.id),
+                ("invoice_date_due", "<", fields.Date.context_today(self)),
+            ]
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a Collection Contact"),
+            "res_model": "ar.collection.log.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": partner.id, "default_move_ids": invoices.ids},
+        }
+
+    def action_ar_pause_collection(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Pause Collection"),
+            "res_model": "ar.collection.pause.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def action_ar_view_ledger(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("ar_collections.ar_collection_event_action")
+        action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
+        return action
+
+    # ------------------------------------------------------------------
+    # Statement of account (对账单)
+    # ------------------------------------------------------------------
+
+    def _ar_statement(self, date_from, date_to, company=None):
+        """The statement of this customer for a period, in company currency.
+
+        Opening balance, every invoice, credit note and payment of the period with
+        a running balance, the closing balance, and the aging of what is still open.
+        """
+        self.ensure_one()
+        company = company or self.env.company
+        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        partner = self.commercial_partner_id
+        base = [
+            ("partner_id", "child_of", partner.id),
+            ("company_id", "=", company.id),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+        ]
+        Line = self.env["account.move.line"].sudo()
+        opening = sum(Line.search([*base, ("date", "<", date_from)]).mapped("balance"))
+        period_lines = Line.search(
+            [*base, ("date", ">=", date_from), ("date", "<=", date_to)], order="date, move_name, id"
+        )
+        balance, rows = opening, []
+        kinds = {
+            "out_invoice": self.env._("Invoice"),
+            "out_refund": self.env._("Credit note"),
+            "out_receipt": self.env._("Receipt"),
+        }
+        for line in period_lines:
+            balance += line.balance
+            move = line.move_id
+            rows.append(
+                {
+                    "date": line.date,
+                    "name": move.name,
+                    "kind": kinds.get(move.move_type)
+                    or (self.env._("Payment") if line.balance < 0 else self.env._("Entry")),
+                    "reference": move.ref or move.payment_reference or line.name or "",
+                    "due": line.date_maturity if move.move_type == "out_invoice" else False,
+                    "debit": line.balance if line.balance > 0 else 0.0,
+                    "credit": -line.balance if line.balance < 0 else 0.0,
+                    "balance": balance,
+                    "currency_amount": line.amount_currency if line.currency_id != company.currency_id else False,
+                    "currency": line.currency_id,
+                }
+            )
+        open_lines = Line.search([*base, ("reconciled", "=", False), ("date", "<=", date_to)])
+        buckets = {"current": 0.0, "1_30": 0.0, "31_60": 0.0, "61_90": 0.0, "over_90": 0.0}
+        for line in open_lines:
+            days = (date_to - (line.date_maturity or line.date)).days
+            key = (
+                "current"
+                if days <= 0
+                else "1_30"
+                if days <= 30
+                else "31_60"
+                if days <= 60
+                else "61_90"
+                if days <= 90
+                else "over_90"
+            )
+            buckets[key] += line.amount_residual
+        return {
+            "partner": partner,
+            "company": company,
+            "currency": company.currency_id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "opening": opening,
+            "lines": rows,
+            "closing": balance,
+            "aging": buckets,
+            "open_total": sum(buckets.values()),
+        }
+
+    def action_ar_print_statement(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Statement of Account"),
+            "res_model": "ar.statement.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    def action_ar_print_letter(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Print Collection Letter"),
+            "res_model": "ar.collection.letter.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.commercial_partner_id.ids},
+        }
+
+    @api.model
+    def _cron_ar_monthly_statements(self):
+        """Monthly job: email last month's statement to customers with an open balance."""
+        today = fields.Date.context_today(self)
+        date_to = today.replace(day=1) - relativedelta(days=1)
+        date_from = date_to.replace(day=1)
+        template = self.env.ref("ar_collections.mail_template_statement")
+        sent = 0
+        for company in self.env["res.company"].sudo().search([("ar_statement_monthly", "=", True)]):
+            profiles = (
+                self.env["ar.credit.profile"]
+                .sudo()
+                .search([("company_id", "=", company.id), ("open_receivable", ">", 0)])
+            )
+            for partner in profiles.partner_id.filtered("email"):
+                partner.with_company(company)._ar_send_statement(date_from, date_to, template)
+                sent += 1
+        return sent
+
+    def _ar_send_statement(self, date_from, date_to, template=None):
+        """Email this customer its statement of account for the period, with the PDF."""
+        self.ensure_one()
+        template = template or self.env.ref("ar_collections.mail_template_statement")
+        report = self.env.ref("ar_collections.action_report_statement")
+        data = {"date_from": str(date_from), "date_to": str(date_to)}
+        content, file_format = (
+            self.env["ir.actions.report"]
+            .sudo()
+            .with_context(lang=self.lang)
+            ._render_qweb_pdf(report.report_name, self.ids, data=data)
+        )
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": f"{report.name} - {self.name} - {date_to}.{file_format}",
+                    "raw": content,
+                    "res_model": "res.partner",
+                    "res_id": self.id,
+                }
+            )
+        )
+        template.with_context(ar_statement_date_from=date_from, ar_statement_date_to=date_to).send_mail(
+            self.id, email_values={"attachment_ids": [(4, attachment.id)]}
+        )
+        return attachment
+
+    def action_ar_review_now(self):
+        self._ar_profiles().action_review_now()
+        return True
+
+    def action_ar_rescore(self):
+        self._ar_profiles().action_rescore()
+        return True
+
+    def action_ar_approve_review(self):
+        self.ar_pending_review_id.action_approve()
+        return True
+
+    def action_ar_reject_review(self):
+        self.ar_pending_review_id.action_reject()
+        return True
+
+    def action_ar_view_credit_reviews(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id("ar_collections.ar_credit_review_action")
+        action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
+        action["context"] = {}
+        return action

@@ -1,0 +1,91 @@
+"""Two collection runs at the same time, in two real PostgreSQL transactions.
+
+Uncommitted test data is invisible to a second transaction, so this test works
+on AR_CONCURRENCY_DB, a copy of the freshly built test database (with its demo
+customers and their overdue invoices) that `make test` makes, and drops it.
+"""
+
+import os
+import threading
+from unittest.mock import patch
+
+from odoo import SUPERUSER_ID
+from odoo import api
+from odoo import fields
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase
+from odoo.tests import tagged
+from odoo.tools import config
+
+from .common import drop_database
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentCollectionRuns(BaseCase):
+    def setUp(self):
+        super().setUp()
+        self.db_name = os.environ.get("AR_CONCURRENCY_DB")
+        if not self.db_name:
+            self.fail("AR_CONCURRENCY_DB is not set: run the suite with `make test`.")
+        # Loading a registry with tests enabled would run the addons' tests in it.
+        with patch.dict(config.options, {"test_enable": False}):
+            self.registry_ = Registry(self.db_name)
+        self.addCleanup(self._drop)
+        self.cursors = []
+
+    def _drop(self):
+        for cr in self.cursors:
+            if not cr.closed:
+                cr.rollback()
+                cr.close()
+        drop_database(self.db_name)
+
+    def _env(self):
+        cr = self.registry_.cursor()
+        self.cursors.append(cr)
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def _communications(self, env):
+        env.cr.execute(
+            "SELECT partner_id, count(*) FROM ar_collection_event "
+            "WHERE kind IN ('email', 'letter', 'legal') AND NOT COALESCE(failed, false) GROUP BY partner_id"
+        )
+        return dict(env.cr.fetchall())
+
+    def test_the_job_and_a_manual_run_at_once_contact_each_customer_once(self):
+        # The test process counts as testing: commits are made here, by hand.
+        self.assertTrue(getattr(threading.current_thread(), "testing", False))
+        setup = self._env()
+        company = setup.ref("base.main_company")
+        today = fields.Date.context_today(setup["ar.credit.profile"])
+        Profile = setup["ar.credit.profile"]
+        due = Profile.browse(self._due_ids(setup, company, today))
+        self.assertGreaterEqual(len(due), 6, "the demo has customers at every stage")
+        setup.cr.close()
+
+        job, manual = self._env(), self._env()
+        # The job locks its first batch...
+        batch = job["ar.credit.profile"]._lock_due_profiles(company, today, 3)
+        self.assertEqual(len(batch), 3)
+        # ...while a credit manager runs the collection of every due customer by hand.
+        manual_done = manual["ar.credit.profile"].browse(due.ids)._run_collection(today=today)
+        manual.cr.commit()
+        self.assertGreater(manual_done, 0)
+        contacted_by_hand = self._communications(self._env())
+        self.assertFalse(
+            set(contacted_by_hand) & set(batch.partner_id.ids), "the customers the job holds are left to it"
+        )
+        job_done = batch._run_collection(today=today)
+        job.cr.commit()
+        self.assertGreater(job_done, 0)
+
+        # The job's next batches find nothing left.
+        later = self._env()
+        self.assertEqual(later["ar.credit.profile"]._cron_escalate(), 0)
+        communications = self._communications(later)
+        self.assertEqual(set(communications.values()), {1}, f"one communication per customer: {communications}")
+        self.assertEqual(len(communications), manual_done + job_done)
+
+    def _due_ids(self, env, company, today):
+        env.cr.execute(env["ar.credit.profile"]._due_profiles_query(company, today, ()))
+        return [row[0] for row in env.cr.fetchall()]

@@ -1,0 +1,152 @@
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import ArCollectionsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCreditExposure(ArCollectionsCommon):
+    def test_posted_invoices_make_open_and_overdue_receivable(self):
+        self._ar_invoice(self.customer, 1000.0, days_overdue=20)
+        self._ar_invoice(self.customer, 400.0, days_overdue=5)
+        self._ar_invoice(self.customer, 250.0, days_overdue=-10)
+        self._ar_invoice(self.customer, 999.0, days_overdue=30, post=False)
+
+        profile = self._ar_profile(self.customer)
+        self.assertRecordValues(
+            profile,
+            [
+                {
+                    "open_receivable": 1650.0,
+                    "overdue_amount": 1400.0,
+                    "oldest_overdue_days": 20,
+                    "draft_invoiced": 999.0,
+                    "order_uninvoiced": 0.0,
+                    "exposure": 2649.0,
+                }
+            ],
+        )
+        # The partner shows the same figures.
+        self.assertEqual(self.customer.ar_exposure, 2649.0)
+        self.assertEqual(self.customer.ar_oldest_overdue_days, 20)
+
+    def test_foreign_currency_invoices_count_at_their_company_currency_residual(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        invoice = self._ar_invoice(self.customer, 1000.0, days_overdue=3, currency=eur)
+        self.assertEqual(invoice.amount_residual_signed, 500.0)
+        self.assertEqual(self._ar_profile(self.customer).open_receivable, 500.0)
+
+        self._ar_pay(invoice, amount=600.0)  # 600 EUR paid = 300 in company currency
+        self.assertEqual(self._ar_profile(self.customer).open_receivable, 200.0)
+
+    def test_partial_payments_and_credit_notes_lower_the_exposure(self):
+        invoice = self._ar_invoice(self.customer, 1000.0, days_overdue=10)
+        self._ar_pay(invoice, amount=300.0)
+        self.assertEqual(self._ar_profile(self.customer).exposure, 700.0)
+
+        refund = self._ar_refund(self.customer, 200.0)
+        profile = self._ar_profile(self.customer)
+        self.assertEqual(profile.open_receivable, 500.0)
+        # An unallocated credit note first covers what is overdue.
+        self.assertEqual(profile.overdue_amount, 500.0)
+
+        (refund.line_ids | invoice.line_ids).filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.assertEqual(self._ar_profile(self.customer).exposure, 500.0)
+
+        self._ar_pay(invoice)
+        profile = self._ar_profile(self.customer)
+        self.assertEqual((profile.exposure, profile.overdue_amount, profile.oldest_due_date), (0.0, 0.0, False))
+
+    def test_a_child_contacts_order_counts_on_the_commercial_partner(self):
+        buyer = self._ar_contact(self.customer, "Jane Buyer")
+        order = self._ar_sale_order(buyer, 1500.0, confirm=True)
+        profile = self._ar_profile(self.customer)
+        self.assertEqual(profile.order_uninvoiced, 1500.0)
+        self.assertEqual(profile.exposure, 1500.0)
+        self.assertEqual(buyer.ar_exposure, 1500.0, "the contact shows its company's exposure")
+
+        invoice = order._create_invoices()
+        profile = self._ar_profile(self.customer)
+        self.assertEqual((profile.order_uninvoiced, profile.draft_invoiced), (0.0, 1500.0))
+        invoice.action_post()
+        profile = self._ar_profile(self.customer)
+        self.assertEqual((profile.draft_invoiced, profile.open_receivable, profile.exposure), (0.0, 1500.0, 1500.0))
+
+    def test_cancelled_orders_and_invoices_leave_the_exposure(self):
+        order = self._ar_sale_order(self.customer, 800.0, confirm=True)
+        invoice = self._ar_invoice(self.customer, 300.0, days_overdue=1)
+        self.assertEqual(self._ar_profile(self.customer).exposure, 1100.0)
+        order._action_cancel()
+        invoice.button_draft()
+        invoice.button_cancel()
+        self.assertEqual(self._ar_profile(self.customer).exposure, 0.0)
+
+    def test_foreign_currency_orders_count_in_company_currency(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": eur.id})
+        self._ar_sale_order(self.customer, 1000.0, confirm=True, pricelist_id=pricelist.id)
+        self.assertEqual(self._ar_profile(self.customer).order_uninvoiced, 500.0)
+
+    def test_two_companies_keep_their_own_figures_limits_and_ratings(self):
+        company_2 = self.setup_other_company(name="Second Co")["company"]
+        self.env.user.company_ids |= company_2
+        self._ar_invoice(self.customer, 1000.0, days_overdue=5)
+        self._ar_invoice(self.customer, 7000.0, days_overdue=50, company=company_2)
+
+        self.customer.with_company(company_2).ar_credit_rating_id = self._ar_rating("C")
+        self.customer.with_company(company_2).write({"use_partner_credit_limit": True, "credit_limit": 3000.0})
+        self.customer.ar_credit_rating_id = self._ar_rating("A")
+
+        profile_1, profile_2 = self._ar_profile(self.customer), self._ar_profile(self.customer, company_2)
+        self.assertRecordValues(
+            profile_1 | profile_2,
+            [
+                {
+                    "exposure": 1000.0,
+                    "credit_limit": 50000.0,
+                    "over_limit": False,
+                    "rating_id": self._ar_rating("A").id,
+                },
+                {"exposure": 7000.0, "credit_limit": 3000.0, "over_limit": True, "rating_id": self._ar_rating("C").id},
+            ],
+        )
+        self.assertEqual(self.customer.with_company(company_2).ar_credit_limit_effective, 3000.0)
+        self.assertEqual(self.customer.ar_credit_limit_effective, 50000.0)
+        over_limit = self.env["res.partner"].with_company(company_2).search([("ar_over_limit", "=", True)])
+        self.assertIn(self.customer, over_limit)
+        self.assertNotIn(self.customer, self.env["res.partner"].search([("ar_over_limit", "=", True)]))
+
+    def test_refresh_is_one_statement_whatever_the_number_of_customers(self):
+        customers = [self._ar_customer(f"Batch {index}") for index in range(12)]
+        for customer in customers:
+            self._ar_invoice(customer, 100.0, days_overdue=2)
+        Profile = self.env["ar.credit.profile"]
+
+        def queries(partners):
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            Profile._refresh_exposure(partners)
+            return self.env.cr.sql_log_count - start
+
+        one = queries(customers[0])
+        twelve = queries(self.env["res.partner"].union(*customers))
+        self.assertEqual(one, twelve)
+        self.assertLessEqual(twelve, 3)
+
+    def test_new_customers_start_with_the_starting_rating(self):
+        newcomer = self._ar_customer("Newcomer")
+        self._ar_sale_order(newcomer, 100.0, confirm=True)
+        profile = self._ar_profile(newcomer)
+        self.assertEqual(profile.score, 60)
+        self.assertEqual(profile.rating_id, self._ar_rating("B"))
+        self.assertEqual((profile.credit_limit, profile.credit_limit_source), (20000.0, "rating"))
+        self.assertEqual(profile.next_review_date, self._ar_today(), "due for a real review")
+
+    def test_invoice_lines_changes_on_a_draft_update_the_exposure(self):
+        draft = self._ar_invoice(self.customer, 100.0, post=False)
+        draft.write({"invoice_line_ids": [Command.create({"product_id": self.ar_product.id, "price_unit": 50.0})]})
+        self.assertEqual(self._ar_profile(self.customer).draft_invoiced, 150.0)
+        draft.unlink()
+        self.assertEqual(self._ar_profile(self.customer).draft_invoiced, 0.0)

@@ -1,0 +1,88 @@
+from odoo import fields
+from odoo.tests import TransactionCase
+from odoo.tests import tagged
+
+# Demo invoice XML id -> days overdue on the day the demo is installed
+# (negative: due in that many days). See demo/ar_collections_demo.xml.
+EXPECTED_DAYS_OVERDUE = {
+    "harbor_open": -12,
+    "orchid": -2,
+    "bluefield": 2,
+    "pioneer_recent": 3,
+    "northwind": 9,
+    "maple": 10,
+    "alpenblick": 12,
+    "pioneer_older": 18,
+    "greenway": 20,
+    "mingda": 25,
+    "summit": 35,
+    "crescent": 45,
+    "redwood": 75,
+    "keystone": 120,
+}
+
+
+@tagged("post_install", "-at_install")
+class TestDemoData(TransactionCase):
+    def _invoice(self, key):
+        return self.env.ref(f"ar_collections.ar_demo_invoice_{key}")
+
+    def test_demo_invoices_are_overdue_by_the_intended_days(self):
+        for key, days in EXPECTED_DAYS_OVERDUE.items():
+            invoice = self._invoice(key)
+            install_date = fields.Date.to_date(invoice.create_date)
+            with self.subTest(invoice=key):
+                self.assertEqual(invoice.state, "posted")
+                self.assertIn(invoice.payment_state, ("not_paid", "partial"))
+                self.assertEqual((install_date - invoice.invoice_date_due).days, days)
+
+    def test_demo_covers_paid_partial_and_foreign_currency(self):
+        self.assertEqual(self._invoice("harbor_paid").payment_state, "paid")
+        self.assertEqual(self._invoice("silverline_paid").payment_state, "paid")
+        crescent = self._invoice("crescent")
+        self.assertEqual(crescent.payment_state, "partial")
+        self.assertAlmostEqual(crescent.amount_residual, crescent.amount_total - 1500.0)
+        alpenblick = self._invoice("alpenblick")
+        self.assertNotEqual(alpenblick.currency_id, alpenblick.company_id.currency_id)
+
+    def test_demo_has_a_promise_a_dispute_and_an_active_plan(self):
+        self.assertEqual(self._invoice("northwind").ar_promise_id.state, "open")
+        self.assertEqual(self._invoice("alpenblick").ar_dispute_id.state, "open")
+        self.assertEqual(self.env.ref("ar_collections.ar_demo_plan_crescent").state, "active")
+        self.assertEqual(self._invoice("crescent").ar_plan_id, self.env.ref("ar_collections.ar_demo_plan_crescent"))
+
+    def test_demo_credit_situations(self):
+        def profile(key):
+            return self.env.ref(f"ar_collections.ar_demo_partner_{key}").ar_credit_profile_id
+
+        self.assertEqual(
+            {profile(key).rating_id.code for key in ("silverline", "greenway", "mingda", "keystone")},
+            {"A", "B", "C", "D"},
+        )
+        self.assertTrue(profile("redwood").hold)
+        self.assertTrue(profile("keystone").blacklisted)
+        self.assertTrue(profile("greenway").over_limit)
+        self.assertTrue(self.env.ref("ar_collections.ar_demo_order_greenway").ar_credit_blocked)
+
+    def test_the_job_takes_the_demo_customers_to_every_stage(self):
+        self.env["ar.credit.profile"]._cron_escalate()
+        expected = {
+            "orchid": "stage_courtesy",
+            "bluefield": "stage_friendly",
+            "maple": "stage_second",
+            "greenway": "stage_demand",
+            "summit": "stage_lawyer",
+            "redwood": "stage_legal",
+        }
+        for key, stage in expected.items():
+            with self.subTest(customer=key):
+                self.assertEqual(self._invoice(key).ar_stage_id, self.env.ref(f"ar_collections.{stage}"))
+        paused = ("northwind", "alpenblick", "crescent")  # promise, dispute, payment plan
+        self.assertFalse(any(self._invoice(key).ar_stage_id for key in paused))
+
+    def test_demo_has_a_dozen_customers_one_speaking_chinese(self):
+        partners = self.env["ir.model.data"].search(
+            [("module", "=", "ar_collections"), ("model", "=", "res.partner"), ("name", "=like", "ar_demo_partner_%")]
+        )
+        self.assertGreaterEqual(len(partners), 12)
+        self.assertEqual(self.env.ref("ar_collections.ar_demo_partner_mingda").lang, "zh_CN")

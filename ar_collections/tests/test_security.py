@@ -1,0 +1,44 @@
+from odoo.tests import tagged
+
+from .common import ArCollectionsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionGroupsAndMenus(ArCollectionsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesman = cls._ar_user("ar_salesman", "salesman")
+        cls.collector = cls._ar_user("ar_collector", "collector")
+        cls.billing = cls._ar_user("ar_billing", "collector")
+        cls.credit_manager = cls._ar_user("ar_credit_manager", "credit_manager")
+        cls.group_user = cls.env.ref("ar_collections.group_ar_collection_user")
+        cls.group_manager = cls.env.ref("ar_collections.group_ar_credit_manager")
+
+    def _visible_menu_xmlids(self, user):
+        menus = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+        xmlids = self.env["ir.ui.menu"].browse(menus).get_external_id()
+        return set(xmlids.values())
+
+    def test_credit_manager_is_a_collection_user(self):
+        self.assertIn(self.group_user, self.credit_manager.groups_id)
+        self.assertIn(self.group_manager, self.credit_manager.groups_id)
+
+    def test_billing_users_work_collections_but_do_not_manage_credit(self):
+        self.assertTrue(self.billing.has_group("ar_collections.group_ar_collection_user"))
+        self.assertFalse(self.billing.has_group("ar_collections.group_ar_credit_manager"))
+
+    def test_billing_administrators_manage_credit(self):
+        admin = self._ar_user("ar_billing_admin", "collector")
+        admin.groups_id |= self.env.ref("account.group_account_manager")
+        self.assertTrue(admin.has_group("ar_collections.group_ar_credit_manager"))
+
+    def test_salesman_has_no_collection_rights(self):
+        self.assertFalse(self.salesman.has_group("ar_collections.group_ar_collection_user"))
+        self.assertFalse(self.salesman.has_group("ar_collections.group_ar_credit_manager"))
+
+    def test_collections_menu_visible_to_collection_users_only(self):
+        self.assertIn("ar_collections.ar_collections_menu", self._visible_menu_xmlids(self.billing))
+        self.assertIn("ar_collections.ar_overdue_invoice_menu", self._visible_menu_xmlids(self.billing))
+        self.assertIn("ar_collections.ar_collections_menu", self._visible_menu_xmlids(self.credit_manager))
+        self.assertNotIn("ar_collections.ar_collections_menu", self._visible_menu_xmlids(self.salesman))
