@@ -6,7 +6,7 @@
     "website": "https://github.com/ar-collections/ar_collections",
     "author": "ar_collections contributors",
     "license": "LGPL-3",
-    "depends": ["account", "sale_management", "mail"],
+    "depends": ["account", "account_payment", "sale_management", "mail", "portal"],
     "data": [
         "security/ar_collections_security.xml",
         "security/ir.model.access.csv",
@@ -19,6 +19,7 @@
         "report/ar_statement.xml",
         "report/ar_payment_plan_agreement.xml",
         "report/ar_legal_bundle.xml",
+        "data/mail_template_portal_data.xml",
         "data/ar_collection_policy_data.xml",
         "data/ir_cron_data.xml",
         "views/ar_credit_templates.xml",
@@ -36,6 +37,7 @@
         "views/ar_collection_worklist_views.xml",
         "views/res_config_settings_views.xml",
         "views/ar_collections_menus.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/ar_collections_demo.xml",

@@ -2,8 +2,8 @@
 
 Usage: python3 tools/screenshots.py --url http://localhost:8069 --db ar_demo --out DIR NAME=PATH[|SELECTOR]...
 Logs in as admin / admin, opens each PATH (e.g. odoo/action-ar_collections.ar_collection_dashboard_action),
-clicks SELECTOR if given (e.g. a notebook tab; "@SELECTOR" scrolls to it instead) and saves NAME.png. Needs Debian's chromium and the
-websocket-client package.
+clicks SELECTOR if given (e.g. a notebook tab; "@SELECTOR" scrolls to it instead) and saves NAME.png.
+Needs Debian's chromium and the websocket-client package.
 """
 
 import argparse

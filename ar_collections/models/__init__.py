@@ -1,5 +1,6 @@
 from . import account_move
 from . import account_move_line
+from . import account_move_portal
 from . import account_partial_reconcile
 from . import ar_aging_report
 from . import ar_collection_dispute

@@ -50,6 +50,7 @@ class ArCollectionDispute(models.Model):
         tracking=True,
         index=True,
     )
+    by_customer = fields.Boolean(readonly=True, help="Opened by the customer in the portal.")
     resolution_note = fields.Text(help="How the dispute was resolved: kept in the collection ledger.")
     resolved_on = fields.Date(readonly=True)
     # The five steps (seed 004): the checklist a collector works through.

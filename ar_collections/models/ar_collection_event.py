@@ -44,7 +44,11 @@ class ArCollectionEvent(models.Model):
     date = fields.Datetime(default=fields.Datetime.now, required=True, index=True, readonly=True)
     kind = fields.Selection(EVENT_KINDS, required=True, readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user, readonly=True)
-    by_customer = fields.Boolean(readonly=True, help="Recorded by the customer (portal), not by a user.")
+    by_customer = fields.Boolean(
+        readonly=True,
+        default=lambda self: bool(self.env.context.get("ar_by_customer")),
+        help="Recorded by the customer (portal), not by a user.",
+    )
     note = fields.Text(readonly=True)
     stage_id = fields.Many2one("ar.collection.stage", readonly=True, index="btree_not_null")
     outcome_id = fields.Many2one("ar.collection.outcome", readonly=True)

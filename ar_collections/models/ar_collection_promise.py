@@ -26,7 +26,11 @@ class ArCollectionPromise(models.Model):
     amount = fields.Monetary(required=True, readonly=True)
     contact_name = fields.Char(string="Promised By", readonly=True)
     note = fields.Text(readonly=True)
-    by_customer = fields.Boolean(readonly=True, help="Made by the customer in the portal.")
+    by_customer = fields.Boolean(
+        readonly=True,
+        default=lambda self: bool(self.env.context.get("ar_by_customer")),
+        help="Made by the customer in the portal.",
+    )
     user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user, readonly=True)
     deadline = fields.Date(compute="_compute_deadline", store=True, help="Promised date plus the company's grace days.")
     residual_at_promise = fields.Monetary(readonly=True, help="What the invoices still owed when the promise was made.")

@@ -20,7 +20,7 @@ class ArPaymentPlan(models.Model):
 
     _name = "ar.payment.plan"
     _description = "Payment Plan"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "portal.mixin"]
     _order = "create_date desc, id desc"
     _check_company_auto = True
 
@@ -79,6 +79,18 @@ class ArPaymentPlan(models.Model):
     confirmed_by_id = fields.Many2one("res.users", readonly=True)
     confirmed_on = fields.Date(readonly=True)
     note = fields.Text(string="Terms", help="Special terms of the agreement, printed on it.")
+    by_customer = fields.Boolean(readonly=True, help="Requested by the customer in the portal.")
+    request_note = fields.Text(string="Customer's Request", readonly=True)
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for plan in self:
+            plan.access_url = f"/my/payment_plans/{plan.id}"
+
+    def _get_report_base_filename(self):
+        """File name of the agreement downloaded from the portal."""
+        self.ensure_one()
+        return self.env._("Payment plan agreement - %s", self.name)
 
     @api.depends("move_ids")
     def _compute_amount_total(self):
@@ -138,7 +150,15 @@ class ArPaymentPlan(models.Model):
                     "Payment plan %(plan)s agreed: %(count)s instalments.", plan=plan.name, count=len(plan.line_ids)
                 )
             )
+        self.filtered("by_customer")._ar_tell_customer("ar_collections.mail_template_plan_approved")
         return True
+
+    def _ar_tell_customer(self, template_xmlid):
+        """Email the customer who asked for these plans in the portal what became of them."""
+        template = self.env.ref(template_xmlid, raise_if_not_found=False)
+        for plan in self.filtered(lambda p: p.partner_id.email):
+            if template:
+                template.sudo().send_mail(plan.id, email_layout_xmlid="mail.mail_notification_light")
 
     def _check_confirmable(self):
         self.ensure_one()
@@ -172,9 +192,13 @@ class ArPaymentPlan(models.Model):
                 raise UserError(self.env._("Plan %s is closed already.", plan.name))
             plan._release_invoices()
             was_active = plan.state == "active"
+            declined_request = plan.state == "draft" and plan.by_customer
             plan.state = "cancelled"
             if was_active:
                 plan._log(self.env._("Payment plan %s cancelled.", plan.name))
+            if declined_request:
+                plan._log(self.env._("Payment plan requested in the portal declined."))
+                plan._ar_tell_customer("ar_collections.mail_template_plan_declined")
         return True
 
     def _release_invoices(self):

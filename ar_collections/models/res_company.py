@@ -89,6 +89,31 @@ class ResCompany(models.Model):
     ar_stamp_image = fields.Binary(
         string="Company Stamp", help="Image of the company seal (公章) printed on demand letters and agreements."
     )
+    ar_portal_enabled = fields.Boolean(
+        string="Customer Self-Service",
+        default=True,
+        help="Customers can promise to pay, dispute an invoice and ask for a payment plan in the portal.",
+    )
+    ar_portal_promise_max_days = fields.Integer(
+        string="Portal Promise Horizon (Days)",
+        default=30,
+        help="A customer can promise in the portal to pay within this many days at most.",
+    )
+    ar_portal_plan_max_instalments = fields.Integer(
+        string="Portal Plan Instalments (Max)",
+        default=6,
+        help="The most monthly instalments a customer can ask for in the portal.",
+    )
+    ar_portal_link_days = fields.Integer(
+        string="Email Links Valid For (Days)",
+        default=30,
+        help="The links in collection emails let the customer act without logging in for this many days.",
+    )
+    ar_portal_daily_requests = fields.Integer(
+        string="Portal Requests per Day",
+        default=5,
+        help="Promises, disputes and plan requests a customer can submit in the portal in 24 hours.",
+    )
     ar_statement_monthly = fields.Boolean(
         string="Monthly Statements",
         help="On the first day of each month, email a statement of account to every customer with an open balance.",
@@ -109,6 +134,10 @@ class ResCompany(models.Model):
         "ar_late_fee_grace_days",
         "ar_promise_grace_days",
         "ar_plan_grace_days",
+        "ar_portal_promise_max_days",
+        "ar_portal_plan_max_instalments",
+        "ar_portal_link_days",
+        "ar_portal_daily_requests",
     )
     def _check_ar_collection_settings(self):
         for company in self:
@@ -118,6 +147,16 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("Late fees cannot be negative."))
             if min(company.ar_late_fee_grace_days, company.ar_promise_grace_days, company.ar_plan_grace_days) < 0:
                 raise ValidationError(self.env._("Grace days cannot be negative."))
+            portal_limits = (
+                company.ar_portal_promise_max_days,
+                company.ar_portal_plan_max_instalments,
+                company.ar_portal_link_days,
+                company.ar_portal_daily_requests,
+            )
+            if min(portal_limits) < 1:
+                raise ValidationError(
+                    self.env._("The portal limits (promise days, instalments, link days, requests) must be 1 or more.")
+                )
 
     def write(self, vals):
         result = super().write(vals)

@@ -1,0 +1,186 @@
+from datetime import date
+from urllib.parse import urlencode
+
+from odoo import fields
+from odoo import http
+from odoo.exceptions import AccessError
+from odoo.exceptions import MissingError
+from odoo.exceptions import UserError
+from odoo.http import request
+
+from odoo.addons.account.controllers.portal import PortalAccount
+
+ACTIONS = ("promise", "dispute", "plan")
+
+
+class ArCollectionsPortal(PortalAccount):
+    """Customer self-service: statement of account, and collection actions on an invoice.
+
+    Invoices are reached as Odoo's portal reaches them: by a logged-in user allowed to read
+    them, or with the invoice's access token. Acting on an invoice (promise, dispute, plan
+    request) also needs the customer to be logged in as a contact of the invoiced company,
+    or to come from the unexpired signed link of a collection email.
+    """
+
+    # ------------------------------------------------------------------
+    # Home and statement of account
+    # ------------------------------------------------------------------
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "ar_statement_count" in counters:
+            values["ar_statement_count"] = 1 if self._ar_customer().customer_rank or self._ar_has_receivable() else 0
+        return values
+
+    def _ar_customer(self):
+        return request.env.user.partner_id.commercial_partner_id
+
+    def _ar_has_receivable(self):
+        return bool(
+            request.env["account.move.line"]
+            .sudo()
+            .search_count(
+                [
+                    ("partner_id", "child_of", self._ar_customer().id),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("parent_state", "=", "posted"),
+                ],
+                limit=1,
+            )
+        )
+
+    def _ar_statement_period(self, date_from, date_to):
+        """The period asked for, defaulting to the year to date; an error message when it is not valid."""
+        today = fields.Date.context_today(request.env.user)
+        try:
+            start = fields.Date.to_date(date_from) if date_from else date(today.year, 1, 1)
+            end = fields.Date.to_date(date_to) if date_to else today
+        except ValueError:
+            return date(today.year, 1, 1), today, request.env._("Enter the dates of the period as dates.")
+        if start > end:
+            return end, end, request.env._("The statement period ends before it starts: check the dates.")
+        return start, end, None
+
+    @http.route("/my/statement", type="http", auth="user", website=True)
+    def portal_ar_statement(self, date_from=None, date_to=None, **kw):
+        start, end, error = self._ar_statement_period(date_from, date_to)
+        customer = self._ar_customer().sudo()
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "ar_statement",
+                "customer": customer,
+                "statement": customer._ar_statement(start, end, company=request.env.company),
+                "date_from": start,
+                "date_to": end,
+                "error": error,
+            }
+        )
+        return request.render("ar_collections.portal_my_statement", values)
+
+    @http.route("/my/statement/pdf", type="http", auth="user", website=True)
+    def portal_ar_statement_pdf(self, date_from=None, date_to=None, **kw):
+        start, end, error = self._ar_statement_period(date_from, date_to)
+        if error:
+            return request.redirect("/my/statement")
+        customer = self._ar_customer().sudo()
+        report = request.env.ref("ar_collections.action_report_statement").sudo()
+        data = {"date_from": str(start), "date_to": str(end)}
+        pdf, _file_format = (
+            request.env["ir.actions.report"]
+            .sudo()
+            .with_context(lang=customer.lang or request.env.lang)
+            ._render_qweb_pdf(report.report_name, customer.ids, data=data)
+        )
+        filename = f"{report.name} - {customer.name} - {end}.pdf"
+        headers = [
+            ("Content-Type", "application/pdf"),
+            ("Content-Length", len(pdf)),
+            ("Content-Disposition", http.content_disposition(filename)),
+        ]
+        return request.make_response(pdf, headers=headers)
+
+    # ------------------------------------------------------------------
+    # Collection actions on an invoice
+    # ------------------------------------------------------------------
+
+    def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
+        values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
+        if invoice.move_type == "out_invoice":
+            link = kwargs.get("ar_link")
+            values.update(
+                {
+                    "ar_options": invoice._ar_portal_options(),
+                    "ar_can_act": self._ar_may_act(invoice, link),
+                    "ar_link": link or "",
+                    "ar_error": kwargs.get("ar_error"),
+                    "ar_done": kwargs.get("ar_done") if kwargs.get("ar_done") in ACTIONS else None,
+                    "ar_form": kwargs.get("ar_form") or {},
+                }
+            )
+        return values
+
+    def _ar_may_act(self, invoice_sudo, link):
+        """Whether the visitor may act for the customer: its own logged-in contact, or a valid email link."""
+        user = request.env.user
+        if not user._is_public() and user.partner_id.commercial_partner_id == invoice_sudo.commercial_partner_id:
+            return True
+        return invoice_sudo._ar_portal_check_link(link)
+
+    def _ar_invoice_url(self, invoice_sudo, access_token, link, **params):
+        query = {"access_token": access_token or invoice_sudo._portal_ensure_token(), **params}
+        if link:
+            query["ar_link"] = link
+        return f"/my/invoices/{invoice_sudo.id}?{urlencode(query)}#ar_collection"
+
+    @http.route(
+        "/my/invoices/<int:invoice_id>/collection/<string:action>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_ar_invoice_action(self, invoice_id, action, access_token=None, ar_link=None, **post):
+        if action not in ACTIONS:
+            return request.not_found()
+        try:
+            invoice_sudo = self._document_check_access("account.move", invoice_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if invoice_sudo.move_type != "out_invoice" or not self._ar_may_act(invoice_sudo, ar_link):
+            return request.redirect("/my")
+        user = request.env.user
+        author = user.partner_id if not user._is_public() else invoice_sudo.commercial_partner_id
+        invoice_sudo = invoice_sudo.with_context(ar_portal_author_id=author.id, lang=request.env.lang)
+        try:
+            if action == "promise":
+                invoice_sudo._ar_portal_promise(post.get("promised_date"), post.get("amount"), post.get("note"))
+            elif action == "dispute":
+                upload = post.get("attachment")
+                attachment = (upload.filename, upload.read()) if upload and upload.filename else None
+                invoice_sudo._ar_portal_dispute(post.get("reason"), post.get("message"), attachment)
+            else:
+                invoice_sudo._ar_portal_request_plan(post.get("instalments"), post.get("note"))
+        except UserError as error:
+            request.env.cr.rollback()
+            values = self._invoice_get_page_view_values(
+                invoice_sudo, access_token, ar_link=ar_link, ar_error=error.args[0], ar_form=dict(post, action=action)
+            )
+            return request.render("account.portal_invoice_page", values)
+        return request.redirect(self._ar_invoice_url(invoice_sudo, access_token, ar_link, ar_done=action))
+
+    @http.route("/my/payment_plans/<int:plan_id>", type="http", auth="public", website=True)
+    def portal_ar_payment_plan(self, plan_id, access_token=None, **kw):
+        """The agreement of an approved payment plan, as a PDF."""
+        try:
+            plan_sudo = self._document_check_access("ar.payment.plan", plan_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if plan_sudo.state not in ("active", "honoured"):
+            return request.redirect("/my")
+        return self._show_report(
+            model=plan_sudo,
+            report_type="pdf",
+            report_ref="ar_collections.action_report_payment_plan",
+            download=kw.get("download") == "true",
+        )
