@@ -17,3 +17,9 @@ for cron in crons.sorted("priority"):
     cron.method_direct_trigger()
     env.cr.commit()
 print(f"{len(crons)} scheduled job(s) run.")
+
+# The customer's side: the link a reminder email carries, to open without logging in.
+reminded = env["ar.collection.event"].search([("kind", "=", "email"), ("move_ids", "!=", False)], limit=1)
+for invoice in reminded.move_ids[:1]:
+    print(f"A reminder's link for {invoice.partner_id.name}: {invoice._ar_portal_url()}")
+    env.cr.commit()
