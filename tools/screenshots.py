@@ -1,7 +1,8 @@
 """Take the README screenshots of a running demo with headless Chromium.
 
 Usage: python3 tools/screenshots.py --url http://localhost:8069 --db ar_demo --out DIR NAME=PATH[|SELECTOR]...
-Logs in as admin / admin, opens each PATH (e.g. odoo/action-ar_collections.ar_collection_dashboard_action),
+Logs in (admin / admin unless --login / --password say otherwise; --login "" stays anonymous),
+opens each PATH (e.g. odoo/action-ar_collections.ar_collection_dashboard_action),
 clicks SELECTOR if given (e.g. a notebook tab; "@SELECTOR" scrolls to it instead) and saves NAME.png.
 Needs Debian's chromium and the websocket-client package.
 """
@@ -91,15 +92,18 @@ def main():
     parser.add_argument("--out", default="ar_collections/static/description")
     parser.add_argument("--wait", type=float, default=4.0, help="Seconds to let each page settle.")
     parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--login", default="admin")
+    parser.add_argument("--password", default="admin")
     parser.add_argument("shots", nargs="+", help="NAME=PATH[|SELECTOR]")
     args = parser.parse_args()
 
-    session = login(args.url, args.db, "admin", "admin")
+    session = login(args.url, args.db, args.login, args.password) if args.login else None
     browser = Browser(1440, args.height)
     try:
         host = args.url.split("//", 1)[1].split(":")[0]
         browser.call("Network.enable")
-        browser.call("Network.setCookie", name="session_id", value=session, domain=host, path="/")
+        if session:
+            browser.call("Network.setCookie", name="session_id", value=session, domain=host, path="/")
         for shot in args.shots:
             name, target_spec = shot.split("=", 1)
             path, _, selector = target_spec.partition("|")

@@ -72,6 +72,23 @@ class TestPortalSelfService(ArCollectionsCommon, HttpCase):
     def _portal_events(self, invoice):
         return self.env["ar.collection.event"].search([("move_ids", "in", invoice.ids), ("by_customer", "=", True)])
 
+    # ---- the reminder email's link ------------------------------------------------
+
+    def test_the_reminder_email_links_to_the_invoice_actions(self):
+        others = self.env["res.company"].search([("id", "!=", self.env.company.id)])
+        others.sudo().write({"ar_collection_enabled": False})
+        self.env["ar.credit.profile"]._cron_escalate()
+        event = self.env["ar.collection.event"].search(
+            [("partner_id", "=", self.customer.id), ("kind", "=", "email")], limit=1
+        )
+        self.assertEqual(event.stage_id, self.env.ref("ar_collections.stage_second"))
+        links = re.findall(r'href="([^"]*/my/invoices/\d+\?access_token=[^"]+)"', event.mail_id.body_html)
+        self.assertEqual(len(links), 1, "one link per invoice listed")
+        url = urlparse(links[0].replace("&amp;", "&"))
+        self.assertEqual(url.path, f"/my/invoices/{self.invoice.id}")
+        page = self.url_open(f"{url.path}?{url.query}")
+        self.assertIn('id="ar_form_promise"', page.text, "the customer can act without logging in")
+
     # ---- promise to pay --------------------------------------------------------
 
     def test_a_customer_promises_from_the_email_link_without_logging_in(self):
