@@ -233,6 +233,9 @@ class ArCreditProfile(models.Model):
             )
             if plan:
                 plans.append(plan)
+        if plans:
+            # The emails link every listed invoice to the portal: give them their tokens at once.
+            Move.union(*(plan["listed"] for plan in plans))._ar_ensure_portal_tokens()
         return plans
 
     def _plan_for(self, due, collectible, today, force):
