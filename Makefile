@@ -12,8 +12,12 @@ DB_USER ?= $(PGUSER)
 LANGS ?= zh_CN
 # Extra pytest arguments, e.g. PYTEST_ARGS="-k credit -x".
 PYTEST_ARGS ?=
+# OCA queue_job for Odoo 18.0, from PyPI.
+QUEUE_JOB ?= odoo-addon-queue-job>=18.0,<18.1
 
 ADDONS := ar_collections ar_collections_stock
+# The queue_job bridge is tested too; the demo runs without queue_job's runner.
+TEST_ADDONS := $(ADDONS) ar_collections_queue
 ODOO := $(PYTHON) -m odoo
 DB_ARGS := $(if $(DB_HOST),--db_host=$(DB_HOST)) $(if $(DB_PORT),--db_port=$(DB_PORT)) $(if $(DB_USER),--db_user=$(DB_USER))
 # Odoo's own addons folders (source checkout or wheel), then this repository.
@@ -51,12 +55,12 @@ demo: check-demo ## (Re)create the demo database, run the scheduled jobs once, s
 test: check-test test-deps tour-deps ## Build a fresh test database once and run the whole suite with pytest-odoo
 	@for db in $(TEST_DB) $(SCRATCH_DB) $(CONCURRENCY_DB); do \
 		$(ODOO) db $(DB_ARGS) drop $$db >/dev/null 2>&1 || true; done
-	$(ODOO) $(ODOO_ARGS) -d $(TEST_DB) -i $(subst $(SPACE),$(COMMA),$(ADDONS)) \
+	$(ODOO) $(ODOO_ARGS) -d $(TEST_DB) -i $(subst $(SPACE),$(COMMA),$(TEST_ADDONS)) \
 		--load-language=en_US,$(LANGS) --stop-after-init --log-level=warn
 	$(ODOO) db $(DB_ARGS) duplicate $(TEST_DB) $(SCRATCH_DB) >/dev/null
 	$(ODOO) db $(DB_ARGS) duplicate $(TEST_DB) $(CONCURRENCY_DB) >/dev/null
 	AR_SCRATCH_DB=$(SCRATCH_DB) AR_CONCURRENCY_DB=$(CONCURRENCY_DB) AR_ADDONS_PATH=$(ADDONS_PATH) \
-		$(PYTHON) -m pytest $(addsuffix /tests,$(ADDONS)) \
+		$(PYTHON) -m pytest $(addsuffix /tests,$(TEST_ADDONS)) \
 		$$($(CHECK) --need=chromium >/dev/null 2>&1 || echo "--deselect ar_collections/tests/test_tours.py") \
 		--odoo-database=$(TEST_DB) --odoo-http --odoo-addons-path=$(ADDONS_PATH) \
 		$(foreach a,$(DB_ARGS),--odoo-extra=$(patsubst --%,%,$(a))) $(PYTEST_ARGS)
@@ -64,7 +68,7 @@ test: check-test test-deps tour-deps ## Build a fresh test database once and run
 lint: lint-deps ## ruff (lint + format check) and pylint-odoo
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
-	$(PYTHON) -m pylint --rcfile=.pylintrc $(ADDONS)
+	$(PYTHON) -m pylint --rcfile=.pylintrc $(TEST_ADDONS)
 
 pot: check-test ## Regenerate ar_collections/i18n/ar_collections.pot from the test database
 	$(ODOO) $(ODOO_ARGS) -d $(TEST_DB) --i18n-export=ar_collections/i18n/ar_collections.pot \
@@ -79,6 +83,10 @@ check-test:
 test-deps:
 	@$(PYTHON) -c "import pytest_odoo, freezegun, websocket" 2>/dev/null \
 		|| $(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	@# OCA's queue_job, for the ar_collections_queue bridge: an Odoo addon on PyPI, installed
+	@# without its declared dependency on the odoo package (Odoo is already here).
+	@$(PYTHON) -c "import odoo.addons, os, sys; sys.exit(not any(os.path.isdir(os.path.join(p, 'queue_job')) for p in odoo.addons.__path__))" \
+		|| $(PYTHON) -m pip install --quiet --no-deps "$(QUEUE_JOB)"
 
 # Browser tours need Debian's chromium: CI installs it; elsewhere they are skipped, loudly.
 tour-deps:

@@ -84,11 +84,11 @@ class ArCreditProfile(models.Model):
         companies = self.env["res.company"].sudo().search([("ar_collection_enabled", "=", True)])
         while companies:
             batch_size = max(companies.mapped("ar_collection_batch_size") or [200])
-            profiles = self._lock_due_profiles(companies, today, batch_size, exclude=seen)
+            profiles, contacted = self._collect_due_batch(companies, today, batch_size, exclude=seen)
             if not profiles:
                 break
             seen.update(profiles.ids)
-            done += profiles._run_collection(today=today)
+            done += contacted
             remaining = self._count_due_profiles(companies, today, exclude=seen)
             self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
             if auto_commit:
@@ -101,7 +101,20 @@ class ArCreditProfile(models.Model):
         return done
 
     @api.model
-    def _due_profiles_query(self, companies, today, exclude):
+    def _collect_due_batch(self, companies, today, limit, exclude=(), only=None):
+        """One batch of the escalation: lock up to ``limit`` due customers (among ``only``
+        when given) and run their collection. Return the customers locked and how many
+        were contacted.
+
+        The daily job runs batch after batch; the queue_job bridge runs each batch as a
+        job. Customers locked by another run are skipped, and a customer already
+        processed today is no longer due: a batch run twice contacts nobody twice.
+        """
+        profiles = self._lock_due_profiles(companies, today, limit, exclude=exclude, only=only)
+        return profiles, profiles._run_collection(today=today) if profiles else 0
+
+    @api.model
+    def _due_profiles_query(self, companies, today, exclude, only=None):
         return SQL(
             """
             SELECT profile.id
@@ -109,6 +122,7 @@ class ArCreditProfile(models.Model):
              WHERE profile.company_id = ANY(%(company_ids)s)
                AND (profile.collection_paused_until IS NULL OR profile.collection_paused_until < %(today)s)
                AND profile.id != ALL(%(exclude)s)
+               AND (%(only)s::int[] IS NULL OR profile.id = ANY(%(only)s::int[]))
                AND EXISTS (
                    SELECT 1 FROM account_move move
                     WHERE move.commercial_partner_id = profile.partner_id
@@ -119,10 +133,11 @@ class ArCreditProfile(models.Model):
             company_ids=companies.ids,
             today=today,
             exclude=list(exclude),
+            only=list(only) if only is not None else None,
         )
 
     @api.model
-    def _lock_due_profiles(self, companies, today, limit, exclude=()):
+    def _lock_due_profiles(self, companies, today, limit, exclude=(), only=None):
         """Customers with invoices due for collection, locked for this transaction.
 
         SKIP LOCKED: customers another worker (the job, a manual run, a bulk
@@ -133,7 +148,7 @@ class ArCreditProfile(models.Model):
         self.env.cr.execute(
             SQL(
                 "%s ORDER BY profile.id LIMIT %s FOR UPDATE OF profile SKIP LOCKED",
-                self._due_profiles_query(companies, today, exclude),
+                self._due_profiles_query(companies, today, exclude, only=only),
                 limit,
             )
         )

@@ -50,6 +50,9 @@ class ArCollectionsCommon(AccountTestInvoicingCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # With the queue_job bridge installed, the escalation job would enqueue its
+        # batches: run them in-process, as without it (the bridge's tests enqueue).
+        cls.env = cls.env(context=dict(cls.env.context, queue_job__no_delay=True))
         cls.ar_product = cls._create_product(name="Collection Test Product", lst_price=100.0, taxes_id=[])
         cls.customer = cls._ar_customer("Acme Retail")
 

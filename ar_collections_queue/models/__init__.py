@@ -1,0 +1,1 @@
+from . import ar_credit_profile
