@@ -1,3 +1,5 @@
+# The portal's side of invoices lives apart from the back office's (account_move.py).
+# pylint: disable=consider-merging-classes-inherited
 import binascii
 from datetime import timedelta
 
