@@ -12,6 +12,8 @@ DB_USER ?= $(PGUSER)
 LANGS ?= zh_CN
 # Extra pytest arguments, e.g. PYTEST_ARGS="-k credit -x".
 PYTEST_ARGS ?=
+# Benchmark arguments, e.g. BENCH_ARGS="--quick".
+BENCH_ARGS ?=
 # OCA queue_job for Odoo 18.0, from PyPI.
 QUEUE_JOB ?= odoo-addon-queue-job>=18.0,<18.1
 
@@ -33,7 +35,7 @@ SPACE := $(EMPTY) $(EMPTY)
 SCRATCH_DB := $(TEST_DB)_scratch
 CONCURRENCY_DB := $(TEST_DB)_concurrency
 
-.PHONY: help demo test lint pot check-demo check-test test-deps tour-deps lint-deps
+.PHONY: help demo test lint bench pot check-demo check-test test-deps tour-deps lint-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
@@ -64,6 +66,9 @@ test: check-test test-deps tour-deps ## Build a fresh test database once and run
 		$$($(CHECK) --need=chromium >/dev/null 2>&1 || echo "--deselect ar_collections/tests/test_tours.py") \
 		--odoo-database=$(TEST_DB) --odoo-http --odoo-addons-path=$(ADDONS_PATH) \
 		$(foreach a,$(DB_ARGS),--odoo-extra=$(patsubst --%,%,$(a))) $(PYTEST_ARGS)
+
+bench: check-test ## Benchmark on a generated dataset (BENCH_ARGS="--quick" for the small size), see bench/RESULTS.md
+	$(PYTHON) bench/bench.py --quiet $(BENCH_ARGS)
 
 lint: lint-deps ## ruff (lint + format check) and pylint-odoo
 	$(PYTHON) -m ruff check .

@@ -36,6 +36,13 @@ from odoo.modules.registry import Registry  # noqa: E402
 from odoo.tools import config  # noqa: E402
 
 SIZES = {"default": (20_000, 100_000), "quick": (2_000, 10_000)}
+# What the benchmark compares with, and runs on: OCA addons for 18.0 from PyPI.
+OCA_WHEELS = {
+    "queue_job": "odoo-addon-queue-job>=18.0,<18.1",
+    "account_credit_control": "odoo-addon-account-credit-control>=18.0,<18.1",
+    "account_financial_risk": "odoo-addon-account-financial-risk>=18.0,<18.1",
+    "sale_financial_risk": "odoo-addon-sale-financial-risk>=18.0,<18.1",
+}
 
 
 def odoo_addons_path():
@@ -60,6 +67,7 @@ class Bench:
 
     @contextlib.contextmanager
     def env(self):
+        Registry.delete(self.db)  # the addons installed by another process since
         registry = Registry(self.db)
         with registry.cursor() as cr:
             yield api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
@@ -86,7 +94,20 @@ class Bench:
 
     # ---- the run ------------------------------------------------------------------
 
+    def install_oca_addons(self):
+        """The OCA addons the benchmark runs, from PyPI, without their dependency on the odoo package."""
+        import odoo.addons  # noqa: PLC0415
+
+        missing = [
+            wheel
+            for name, wheel in OCA_WHEELS.items()
+            if not any(os.path.isdir(os.path.join(path, name)) for path in odoo.addons.__path__)
+        ]
+        if missing:
+            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *missing], check=True)
+
     def run(self):
+        self.install_oca_addons()
         customers, invoices = self.args.customers, self.args.invoices
         config.parse_config(["-d", self.db, f"--addons-path={self.addons_path}", "--without-demo=all"])
         subprocess.run(
@@ -103,8 +124,10 @@ class Bench:
             checked, partials = dataset.check()
             print(f"  consistent: {checked:,} invoices, {partials:,} reconciliations", flush=True)
             env.cr.commit()
+        oca_db = self.prepare_oca_copy() if not self.args.skip_oca else None
         self.timed("7a. Install ar_collections into the generated database", lambda: self.odoo("-i", "ar_collections"))
         self.timed("7a. Upgrade ar_collections", lambda: self.odoo("-u", "ar_collections"))
+        queue_dbs = [self.prepare_queue_copy(workers) for workers in (1, 2)] if not self.args.skip_queue else []
         with self.env() as env:
             self.measure_escalation(env)
             self.measure_order_check(env)
@@ -112,9 +135,177 @@ class Bench:
             self.measure_searches(env)
             self.measure_review(env)
             self.measure_letters(env)
+        for workers, copy in zip((1, 2), queue_dbs, strict=True):
+            self.measure_queue(workers, copy)
+        if oca_db:
+            self.measure_oca(oca_db)
         self.write_results()
 
     # ---- measures -----------------------------------------------------------------
+
+    # ---- OCA credit-control --------------------------------------------------------
+
+    def prepare_oca_copy(self):
+        """The generated database with OCA's account_credit_control and sale_financial_risk instead of ours."""
+        copy = f"{self.db}_oca"
+        subprocess.run([sys.executable, "-m", "odoo", "db", "drop", copy], capture_output=True, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "odoo", "db", "duplicate", self.db, copy], capture_output=True, check=True
+        )
+        db, self.db = self.db, copy
+        try:
+            self.timed(
+                "7. (OCA) Install account_credit_control and sale_financial_risk",
+                lambda: self.odoo("-i", "account_credit_control,sale_financial_risk"),
+            )
+        finally:
+            self.db = db
+        return copy
+
+    def measure_oca(self, copy):
+        db, self.db = self.db, copy
+        try:
+            with self.env() as env:
+                policy = env.ref("account_credit_control.credit_control_3_time")
+                receivable = env["res.partner"].search([("name", "=", "Bench Template")]).property_account_receivable_id
+                policy.account_ids = receivable
+                env.company.credit_policy_id = policy
+                run = env["credit.control.run"].create(
+                    {"date": fields.Date.context_today(env.user), "policy_ids": [(6, 0, policy.ids)]}
+                )
+                env.cr.commit()
+                self.measure(
+                    f"7. (OCA) account_credit_control line generation, policy {policy.name} "
+                    f"({len(policy.level_ids)} levels)",
+                    run.generate_credit_lines,
+                    note=lambda _result: f"{len(run.line_ids):,} credit control lines",
+                )
+                env.cr.commit()
+                partner = env["res.partner"].create({"name": "Bench OCA risk customer", "is_company": True})
+                Dataset(env, 0, 0, log=lambda *a: None).add_invoices(partner, 1000)
+                partner.write(
+                    {
+                        "credit_limit": 1.0,
+                        "risk_invoice_open_include": True,
+                        "risk_invoice_unpaid_include": True,
+                        "risk_sale_order_include": True,
+                    }
+                )
+                product = env["product.product"].search([("name", "=", "Bench goods")], limit=1)
+                order = env["sale.order"].create(
+                    {
+                        "partner_id": partner.id,
+                        "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1, "price_unit": 10.0})],
+                    }
+                )
+                env.flush_all()
+                env.invalidate_all()
+                self.measure(
+                    "7. (OCA) sale_financial_risk confirmation check, customer with 1,000 open invoices",
+                    lambda: order.evaluate_risk_message(partner),
+                    note=lambda message: message.strip() or "no exception",
+                )
+                env.cr.commit()
+        finally:
+            self.db = db
+        self.add_ratios()
+
+    def add_ratios(self):
+        def wall(prefix):
+            return next((row[1] for row in self.rows if row[0].startswith(prefix) and row[1]), None)
+
+        pairs = (
+            ("Escalation (first run) vs OCA credit control line generation", "1. Escalation job, first run",
+             "7. (OCA) account_credit_control"),
+            ("Order credit check at 1,000 open invoices vs OCA sale_financial_risk",
+             "3. Sale order credit check, customer with 1,000", "7. (OCA) sale_financial_risk"),
+        )  # fmt: skip
+        for label, ours, theirs in pairs:
+            if wall(ours) and wall(theirs):
+                ratio = wall(theirs) / wall(ours)
+                self.rows.append((f"7. Ratio: {label}", None, None, None, f"ours is {ratio:.1f}x faster"))
+                print(f"  {label}: ours is {ratio:.1f}x faster", flush=True)
+
+    # ---- queue_job ------------------------------------------------------------------
+
+    def prepare_queue_copy(self, workers):
+        """A copy of the database as it is before the escalation, with the queue_job bridge."""
+        copy = f"{self.db}_q{workers}"
+        subprocess.run([sys.executable, "-m", "odoo", "db", "drop", copy], capture_output=True, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "odoo", "db", "duplicate", self.db, copy], capture_output=True, check=True
+        )
+        db, self.db = self.db, copy
+        try:
+            self.odoo("-i", "ar_collections_queue")
+        finally:
+            self.db = db
+        return copy
+
+    def measure_queue(self, workers, copy):
+        """The escalation through ar_collections_queue, run by queue_job's runner on ``workers``
+        jobs at once (Odoo in prefork mode with one HTTP worker more)."""
+        port = 8075
+        environ = dict(os.environ, ODOO_QUEUE_JOB_CHANNELS=f"root:{workers},root.ar_collections:{workers}")
+        with _connect(copy) as cr:
+            # Letters are measured apart (6b): the jobs send the emails without their PDF.
+            cr.execute("UPDATE ar_collection_stage SET print_letter = false")
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "odoo", "-d", copy, f"--db-filter=^{copy}$", f"--addons-path={self.addons_path}",
+                f"--workers={workers + 1}", "--max-cron-threads=0", f"--http-port={port}",
+                "--load=base,web,queue_job", "--limit-time-real=7200", "--limit-time-cpu=7200",
+                "--limit-memory-soft=4294967296", "--limit-memory-hard=8589934592", "--log-level=warn",
+            ],
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            _wait_http(f"http://127.0.0.1:{port}/web/login")
+            Registry.delete(copy)
+            with Registry(copy).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                started = time.perf_counter()
+                jobs = env["ar.credit.profile"]._cron_escalate()
+                cr.commit()
+            peak_rss = 0
+            with _connect(copy) as cr:
+                while True:
+                    cr.execute(
+                        "SELECT count(*) FILTER (WHERE state NOT IN ('done', 'failed', 'cancelled')), "
+                        "count(*) FILTER (WHERE state = 'failed') FROM queue_job WHERE channel = 'root.ar_collections'"
+                    )
+                    pending, failed = cr.fetchone()
+                    peak_rss = max(peak_rss, _worker_rss(server.pid))
+                    if not pending:
+                        break
+                    time.sleep(0.2)
+                wall = time.perf_counter() - started
+                cr.execute(
+                    "SELECT count(DISTINCT partner_id), count(*) - count(DISTINCT partner_id) FROM ar_collection_event "
+                    "WHERE kind IN ('email', 'letter', 'legal') AND NOT COALESCE(failed, false)"
+                )
+                contacted, duplicates = cr.fetchone()
+        finally:
+            os.killpg(server.pid, 15)
+            server.wait()
+        self.rows.append(
+            (
+                f"2. Escalation on queue_job, {workers} job(s) at once ({jobs} batch jobs)",
+                wall,
+                None,
+                peak_rss,
+                f"{contacted:,} customers contacted, {duplicates} duplicate communications, {failed} failed jobs; "
+                "letters off (6b)",
+            )
+        )
+        print(f"{self.rows[-1][0]:<62} {wall:>9.3f} s {'':>10} {peak_rss:>7.0f} MB  {self.rows[-1][4]}", flush=True)
+        if workers == 2:
+            one = next(row[1] for row in self.rows if row[0].startswith("2.") and "1 job(s)" in row[0])
+            self.rows.append(("2. Speed-up of 2 jobs at once over 1", None, None, None, f"{one / wall:.2f}x"))
+            print(f"  speed-up: {one / wall:.2f}x", flush=True)
 
     def measure_escalation(self, env):
         Profile = env["ar.credit.profile"]
@@ -134,18 +325,18 @@ class Bench:
                 note=lambda done: f"{done:,} customers contacted",
             )
         env.cr.execute(
-            "SELECT count(*) FROM (SELECT partner_id FROM ar_collection_event WHERE kind = 'email' "
-            "GROUP BY partner_id, stage_id, date::date HAVING count(*) > 1) duplicates"
+            "SELECT count(*) FROM (SELECT partner_id FROM ar_collection_event "
+            "WHERE kind IN ('email', 'letter', 'legal') AND NOT COALESCE(failed, false) "
+            "GROUP BY partner_id HAVING count(*) > 1) duplicates"
         )
         print(f"  duplicate communications: {env.cr.fetchone()[0]}", flush=True)
 
-    def _customer_with(self, env, dataset_size, count):
-        """A customer with ``count`` open invoices (made for the purpose)."""
+    def _customer_with(self, env, count):
+        """A customer with ``count`` open invoices (made for the purpose) and a quotation."""
         partner = env["res.partner"].create({"name": f"Bench order customer {count}", "is_company": True})
+        Dataset(env, 0, 0, log=lambda *a: None).add_invoices(partner, count)
+        env["ar.credit.profile"]._refresh_exposure(partner)
         product = env["product.product"].search([("name", "=", "Bench goods")], limit=1)
-        template = env["account.move"].search([("name", "=", "BENCH/0000001")])
-        for _index in range(count):
-            template.copy({"partner_id": partner.id, "invoice_date": template.invoice_date}).action_post()
         order = env["sale.order"].create(
             {
                 "partner_id": partner.id,
@@ -156,9 +347,8 @@ class Bench:
         return order
 
     def measure_order_check(self, env):
-        counts = (1, 100, 1000) if not self.args.quick else (1, 100, 300)
-        for count in counts:
-            order = self._customer_with(env, self.args.invoices, count)
+        for count in (1, 100, 1000):
+            order = self._customer_with(env, count)
             env.invalidate_all()
             self.measure(
                 f"3. Sale order credit check, customer with {count:,} open invoices",
@@ -279,6 +469,47 @@ class Bench:
 
 
 @contextlib.contextmanager
+def _connect(db):
+    connection = sql_db.db_connect(db)
+    with contextlib.closing(connection.cursor()) as cr:
+        cr._cnx.autocommit = True
+        yield cr
+
+
+def _wait_http(url, timeout=120):
+    import urllib.request  # noqa: PLC0415
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"Odoo did not answer at {url}")
+
+
+def _worker_rss(server_pid):
+    """The largest resident set (MB) among the server's processes."""
+    largest = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+                fields_ = stat.read().rsplit(")", 1)[1].split()
+            if int(fields_[2]) != server_pid:
+                continue
+            with open(f"/proc/{pid}/status", encoding="utf-8") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        largest = max(largest, int(line.split()[1]) / 1024)
+        except (OSError, ValueError, IndexError):
+            continue
+    return largest
+
+
+@contextlib.contextmanager
 def _patched(cls, name, function):
     original = getattr(cls, name)
     setattr(cls, name, function)
@@ -295,6 +526,8 @@ def main():
     parser.add_argument("--customers", type=int)
     parser.add_argument("--invoices", type=int)
     parser.add_argument("--quiet", action="store_true", help="hide Odoo's warnings from the installs")
+    parser.add_argument("--skip-queue", action="store_true", help="skip the queue_job measures (2)")
+    parser.add_argument("--skip-oca", action="store_true", help="skip the comparison with OCA's modules (7)")
     args = parser.parse_args()
     default_customers, default_invoices = SIZES["quick" if args.quick else "default"]
     args.customers = args.customers or default_customers

@@ -134,10 +134,23 @@ class Dataset:
         self.cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE id = ANY(%s)", [ids])
         return ids
 
-    def _invoices(self, partner_ids):
+    def add_invoices(self, partner, count):
+        """``count`` more open invoices for ``partner`` (after the dataset is built)."""
+        self.template_invoice = self.env["account.move"].search(
+            [("partner_id.name", "=", "Bench Template"), ("move_type", "=", "out_invoice")], limit=1
+        )
+        self.eur = self.env.ref("base.EUR")
+        # Letters only: a number in the prefix would read as a year to Odoo's sequence checks.
+        tag = "".join(chr(ord("A") + int(digit)) for digit in str(partner.id))
+        self._invoices(partner.ids, count=count, prefix=f"BADD{tag}/", in_eur=False)
+        self.env.invalidate_all()
+
+    def _invoices(self, partner_ids, count=None, prefix="BENCH/", in_eur=True):
         """``invoices`` posted invoices, due from 120 days ago to 30 days ahead, 1 in 10 in EUR."""
-        self.log(f"  {self.invoices} invoices")
+        count = count or self.invoices
+        self.log(f"  {count} invoices")
         today = self.today
+        self.cr.execute("DROP TABLE IF EXISTS bench_invoice, bench_move")
         # Per invoice number n: its customer, amount, due date and currency.
         self.cr.execute(
             """
@@ -146,10 +159,10 @@ class Dataset:
                    (%(partners)s::int[])[1 + (n - 1) %% %(customers)s] AS partner_id,
                    (100 + (n * 37) %% 4900)::numeric AS amount,
                    %(today)s::date - 120 + ((n * 7919) %% 151) AS due,
-                   (n %% 10 = 0) AS in_eur
+                   (%(in_eur)s AND n %% 10 = 0) AS in_eur
               FROM generate_series(1, %(count)s) AS n
             """,
-            {"partners": partner_ids, "customers": len(partner_ids), "today": today, "count": self.invoices},
+            {"partners": partner_ids, "customers": len(partner_ids), "today": today, "count": count, "in_eur": in_eur},
         )
         self.cr.execute("ALTER TABLE bench_invoice ADD PRIMARY KEY (n)")
         company_amount = f"CASE WHEN b.in_eur THEN round(b.amount / {EUR_RATE}, 2) ELSE b.amount END"
@@ -160,10 +173,10 @@ class Dataset:
             "account_move",
             "account_move t, bench_invoice b JOIN LATERAL (SELECT b.n) AS g(n) ON true WHERE t.id = %(template)s",
             {
-                "name": "'BENCH/' || lpad(b.n::text, 7, '0')",
-                "sequence_prefix": "'BENCH/'",
+                "name": "%(prefix)s || lpad(b.n::text, 7, '0')",
+                "sequence_prefix": "%(prefix)s",
                 "sequence_number": "b.n",
-                "payment_reference": "'BENCH/' || lpad(b.n::text, 7, '0')",
+                "payment_reference": "%(prefix)s || lpad(b.n::text, 7, '0')",
                 "partner_id": "b.partner_id",
                 "commercial_partner_id": "b.partner_id",
                 "partner_shipping_id": "b.partner_id",
@@ -180,9 +193,10 @@ class Dataset:
                 "amount_total_in_currency_signed": "b.amount",
                 "amount_untaxed_in_currency_signed": "b.amount",
                 "invoice_currency_rate": f"CASE WHEN b.in_eur THEN {EUR_RATE} ELSE 1 END",
+                "payment_state": "'not_paid'",
                 "access_token": "NULL",
             },
-            params={"template": template.id},
+            params={"template": template.id, "prefix": prefix},
         )
         self.cr.execute(
             "CREATE TEMP TABLE bench_move AS SELECT unnest(%s::int[]) AS id, generate_subscripts(%s::int[], 1) AS n",
@@ -197,7 +211,7 @@ class Dataset:
             "JOIN LATERAL (SELECT b.n) AS g(n) ON true WHERE t.move_id = %(template)s",
             {
                 "move_id": "m.id",
-                "move_name": "'BENCH/' || lpad(b.n::text, 7, '0')",
+                "move_name": "%(prefix)s || lpad(b.n::text, 7, '0')",
                 "partner_id": "b.partner_id",
                 "date": "b.due - 30",
                 "invoice_date": "b.due - 30",
@@ -209,13 +223,16 @@ class Dataset:
                 "amount_currency": f"{sign} * b.amount",
                 "amount_residual": f"CASE WHEN t.display_type = 'payment_term' THEN {company_amount} ELSE 0 END",
                 "amount_residual_currency": "CASE WHEN t.display_type = 'payment_term' THEN b.amount ELSE 0 END",
+                "reconciled": "false",
+                "full_reconcile_id": "NULL",
+                "matching_number": "NULL",
                 "price_unit": "CASE WHEN t.display_type = 'product' THEN b.amount ELSE t.price_unit END",
                 "price_subtotal": "CASE WHEN t.display_type = 'product' THEN b.amount ELSE t.price_subtotal END",
                 "price_total": "CASE WHEN t.display_type = 'product' THEN b.amount ELSE t.price_total END",
-                "name": "CASE WHEN t.display_type = 'payment_term' THEN 'BENCH/' || lpad(b.n::text, 7, '0') "
+                "name": "CASE WHEN t.display_type = 'payment_term' THEN %(prefix)s || lpad(b.n::text, 7, '0') "
                 "ELSE t.name END",
             },
-            params={"template": template.id},
+            params={"template": template.id, "prefix": prefix},
         )
 
     def _payments(self):
