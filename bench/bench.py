@@ -267,7 +267,7 @@ class Bench:
             Registry.delete(copy)
             with Registry(copy).cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                started = time.perf_counter()
+                started, busy_before = time.perf_counter(), _cpu_busy()
                 jobs = env["ar.credit.profile"]._cron_escalate()
                 cr.commit()
             peak_rss = 0
@@ -283,6 +283,7 @@ class Bench:
                         break
                     time.sleep(0.2)
                 wall = time.perf_counter() - started
+                busy = (_cpu_busy() - busy_before) / (wall * os.cpu_count()) * 100
                 cr.execute(
                     "SELECT count(DISTINCT partner_id), count(*) - count(DISTINCT partner_id) FROM ar_collection_event "
                     "WHERE kind IN ('email', 'letter', 'legal') AND NOT COALESCE(failed, false)"
@@ -298,7 +299,7 @@ class Bench:
                 None,
                 peak_rss,
                 f"{contacted:,} customers contacted, {duplicates} duplicate communications, {failed} failed jobs; "
-                "letters off (6b)",
+                f"CPUs {busy:.0f} % busy; letters off (6b)",
             )
         )
         print(f"{self.rows[-1][0]:<62} {wall:>9.3f} s {'':>10} {peak_rss:>7.0f} MB  {self.rows[-1][4]}", flush=True)
@@ -405,26 +406,52 @@ class Bench:
         )
 
     def measure_letters(self, env):
+        """PDF letters of the escalation's letter stages, with real wkhtmltopdf. It loads the
+        letters' CSS from an Odoo server: AR_REPORT_URL, or one started here on the database."""
         sample = 20 if self.args.quick else 50
         events = env["ar.collection.event"].search(
-            [("kind", "=", "email"), ("stage_id.report_id", "!=", False)], limit=sample
+            [("kind", "in", ("email", "letter")), ("stage_id.print_letter", "=", True)], limit=sample
         )
-        url = os.environ.get("AR_REPORT_URL")
+        url, server = os.environ.get("AR_REPORT_URL"), None
         if not url:
-            self.rows.append(("6b. PDF letters", None, None, None, "skipped: set AR_REPORT_URL (see README)"))
-            return
+            port = 8076
+            url = f"http://127.0.0.1:{port}"
+            server = subprocess.Popen(
+                [
+                    sys.executable, "-m", "odoo", "-d", self.db, f"--db-filter=^{self.db}$",
+                    f"--addons-path={self.addons_path}", f"--http-port={port}", "--max-cron-threads=0",
+                    "--log-level=warn",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # fmt: skip
+        try:
+            _wait_http(f"{url}/web/login")
+            env["ir.config_parameter"].sudo().set_param("report.url", url)
+            env.cr.commit()
 
-        def render():
-            for event in events:
-                event.stage_id.report_id._render_qweb_pdf(event.stage_id.report_id.report_name, event.ids)
-            return len(events)
+            def render():
+                pages = 0
+                for event in events:
+                    report = event.stage_id.report_id
+                    pdf, _format = report.with_context(lang=event.partner_id.lang)._render_qweb_pdf(
+                        report.report_name, event.ids
+                    )
+                    assert pdf.startswith(b"%PDF")
+                    pages += pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+                return pages
 
-        env["ir.config_parameter"].sudo().set_param("report.url", url)
-        self.measure(
-            f"6b. PDF letters, {len(events)} rendered one per wkhtmltopdf call",
-            render,
-            note=lambda count: f"{count / max(self.rows[-1][1], 1e-9):.2f} letters/s" if self.rows else "",
-        )
+            started = time.perf_counter()
+            self.measure(
+                f"6b. PDF letters, {len(events)} rendered (one wkhtmltopdf call each)",
+                render,
+                note=lambda pages: f"{len(events) / (time.perf_counter() - started):.2f} letters/s, {pages} pages",
+            )
+        finally:
+            if server:
+                os.killpg(server.pid, 15)
+                server.wait()
 
     # ---- results --------------------------------------------------------------------
 
@@ -487,6 +514,14 @@ def _wait_http(url, timeout=120):
         except OSError:
             time.sleep(0.5)
     raise SystemExit(f"Odoo did not answer at {url}")
+
+
+def _cpu_busy():
+    """CPU seconds the whole machine has spent busy (all cores), from /proc/stat."""
+    with open("/proc/stat", encoding="utf-8") as stat:
+        values = [int(value) for value in stat.readline().split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _worker_rss(server_pid):
