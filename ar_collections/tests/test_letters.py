@@ -1,5 +1,6 @@
 import io
 from datetime import timedelta
+from unittest.mock import patch
 
 from PyPDF2 import PdfReader
 
@@ -251,6 +252,28 @@ class TestLetterPdfs(LetterCase, HttpCase):
         ):
             with self.subTest(report=report, records=records.ids):
                 self.assertEqual(len(self._pdf(report, records, data).pages), pages)
+
+    def test_several_letters_print_in_one_wkhtmltopdf_call_and_split_per_record(self):
+        demands = self._event(self.customer) | self._event(self.chinese)
+        reminder = self._emails(self.customer)[:1]
+        events = demands | reminder
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        run = type(Report)._run_wkhtmltopdf
+        with patch.object(type(Report), "_run_wkhtmltopdf", autospec=True, side_effect=run) as wkhtmltopdf:
+            streams = Report._render_qweb_pdf_prepare_streams("ar_collections.report_demand_letter", {}, events.ids)
+        self.assertEqual(wkhtmltopdf.call_count, 1, "one wkhtmltopdf call for the three letters")
+        self.assertEqual(list(streams), events.ids)
+        for event in events:
+            pdf = PdfReader(streams[event.id]["stream"], strict=False)
+            self.assertEqual(len(pdf.pages), 1)
+            links = [
+                annotation.get_object().get("/A", {}).get("/URI")
+                for page in pdf.pages
+                for annotation in (page.get("/Annots") or [])
+            ]
+            self.assertFalse([link for link in links if str(link).startswith("ardoc:")], "no marker left")
+            single = self._pdf("ar_collections.report_demand_letter", event)
+            self.assertEqual(len(single.pages), len(pdf.pages), "the same pages as printed alone")
 
     def test_the_legal_file_bundles_the_evidence_in_one_pdf(self):
         plan = {
