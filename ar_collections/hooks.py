@@ -1,8 +1,40 @@
+def pre_init_hook(env):
+    """Create the invoices' stored computed columns beforehand, empty.
+
+    Odoo would compute them with the ORM for every existing entry when it creates them;
+    on a database with years of invoices that is most of the install. post_init_hook
+    fills them set-wise instead, once the credit profiles exist.
+    """
+    env.cr.execute(
+        """
+        ALTER TABLE account_move
+            ADD COLUMN IF NOT EXISTS ar_next_action_date date,
+            ADD COLUMN IF NOT EXISTS ar_collector_id int4,
+            ADD COLUMN IF NOT EXISTS ar_rating_id int4
+        """
+    )
+
+
 def post_init_hook(env):
-    """Turn on the credit-limit setting and give every customer its credit profile."""
+    """Turn on the credit-limit setting, give every customer its credit profile, and
+    initialise the invoices' collector, rating and next collection date."""
     env["res.company"].search([]).write({"account_use_credit_limit": True})
-    profiles = env["ar.credit.profile"]._create_missing_customer_profiles()
-    env["ar.credit.profile"]._refresh_exposure(profiles.partner_id)
+    # The invoices' collector and rating are copied below in one statement, not per profile.
+    Profile = env["ar.credit.profile"].with_context(ar_skip_move_sync=True)
+    profiles = Profile._create_missing_customer_profiles()
+    Profile._refresh_exposure(profiles.partner_id)
+    env.flush_all()
+    env.cr.execute(
+        """
+        UPDATE account_move move
+           SET ar_collector_id = profile.collector_id, ar_rating_id = profile.rating_id
+          FROM ar_credit_profile profile
+         WHERE profile.partner_id = move.commercial_partner_id AND profile.company_id = move.company_id
+        """
+    )
+    env["account.move"].invalidate_model(["ar_collector_id", "ar_rating_id"])
+    # Only open customer invoices have a next collection date.
+    env["account.move"]._ar_refresh_open_invoices()
 
 
 def uninstall_hook(env):

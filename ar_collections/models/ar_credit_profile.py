@@ -2,6 +2,7 @@ import logging
 import math
 import threading
 import time
+from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
 
@@ -392,6 +393,7 @@ class ArCreditProfile(models.Model):
                 Partner.with_company(company)
             )
             explicit = {partner.id for partner in partners if partner.use_partner_credit_limit}
+            changes = defaultdict(list)
             for profile in profiles:
                 partner = profile.partner_id.with_company(company).sudo()
                 if partner.id in explicit:
@@ -400,10 +402,14 @@ class ArCreditProfile(models.Model):
                     limit, source = profile.rating_id.default_credit_limit, "rating"
                 else:
                     limit, source = company_default or 0.0, "company"
-                values = {"credit_limit": limit, "credit_limit_source": source}
-                values["over_limit"] = bool(limit) and company.currency_id.compare_amounts(profile.exposure, limit) > 0
+                over = bool(limit) and company.currency_id.compare_amounts(profile.exposure, limit) > 0
+                values = {"credit_limit": limit, "credit_limit_source": source, "over_limit": over}
                 if any(profile[name] != value for name, value in values.items()):
-                    profile.sudo().write(values)
+                    changes[(limit, source, over)].append(profile.id)
+            # One write per distinct outcome: thousands of new profiles share a few.
+            for (limit, source, over), ids in changes.items():
+                values = {"credit_limit": limit, "credit_limit_source": source, "over_limit": over}
+                self.browse(ids).sudo().write(values)
 
     # ------------------------------------------------------------------
     # Credit score
@@ -660,7 +666,7 @@ class ArCreditProfile(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"collector_id", "rating_id"} & set(vals):
+        if {"collector_id", "rating_id"} & set(vals) and not self.env.context.get("ar_skip_move_sync"):
             moves = (
                 self.env["account.move"]
                 .sudo()
