@@ -134,6 +134,11 @@ class Bench:
             self.measure_exposure(env)
             self.measure_searches(env)
             self.measure_review(env)
+            self.measure(
+                "KPI dashboard (DSO, CEI, aging, stage rates, forecast, worklist)",
+                lambda: env["ar.collection.kpi"].get_dashboard_data(),
+                note=lambda data: f"{len(data)} blocks",
+            )
             self.measure_letters(env)
         for workers, copy in zip((1, 2), queue_dbs, strict=True):
             self.measure_queue(workers, copy)
