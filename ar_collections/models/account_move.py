@@ -4,6 +4,7 @@ from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools.sql import create_index
 
 # Fields whose change on a draft customer invoice changes its amount or customer.
 DRAFT_EXPOSURE_FIELDS = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "move_type", "company_id"}
@@ -99,6 +100,18 @@ class AccountMove(models.Model):
                 profile = move.partner_id.with_company(move.company_id).ar_credit_profile_id.sudo()
                 banner = profile._banner_text()
             move.ar_credit_banner = banner
+
+    def init(self):
+        super().init()
+        # Customers' invoices are looked up by commercial partner everywhere here (exposure,
+        # profiles, collector and rating sync); Odoo does not index that column.
+        create_index(
+            self.env.cr,
+            "account_move_ar_commercial_partner_idx",
+            self._table,
+            ["commercial_partner_id", "company_id"],
+            where="move_type IN ('out_invoice', 'out_refund')",
+        )
 
     @api.depends("commercial_partner_id", "company_id")
     def _compute_ar_customer_credit(self):
