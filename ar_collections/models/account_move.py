@@ -102,7 +102,7 @@ class AccountMove(models.Model):
             move.ar_credit_banner = banner
 
     def init(self):
-        super().init()
+        result = super().init()
         # Customers' invoices are looked up by commercial partner everywhere here (exposure,
         # profiles, collector and rating sync); Odoo does not index that column.
         create_index(
@@ -112,6 +112,7 @@ class AccountMove(models.Model):
             ["commercial_partner_id", "company_id"],
             where="move_type IN ('out_invoice', 'out_refund')",
         )
+        return result
 
     @api.depends("commercial_partner_id", "company_id")
     def _compute_ar_customer_credit(self):
