@@ -87,14 +87,15 @@ class AccountMove(models.Model):
             self.move_type == "out_invoice" and self.state == "posted" and self.payment_state in OPEN_PAYMENT_STATES
         )
         available = company.ar_portal_enabled and is_open and not self.ar_excluded
+        pending_plan = self._ar_portal_pending_plan()
         return {
             "available": available,
             "can_promise": available and not (self.ar_promise_id or self.ar_dispute_id or self.ar_plan_id),
             "can_dispute": available and not self.ar_dispute_id,
-            "can_request_plan": available and not (self.ar_plan_id or self._ar_portal_pending_plan()),
+            "can_request_plan": available and not (self.ar_plan_id or pending_plan),
             "promise": self.ar_promise_id,
             "dispute": self.ar_dispute_id,
-            "plan": self.ar_plan_id or self._ar_portal_pending_plan(),
+            "plan": self.ar_plan_id or pending_plan,
             "min_date": today,
             "max_date": today + timedelta(days=company.ar_portal_promise_max_days),
             "max_instalments": company.ar_portal_plan_max_instalments,
@@ -109,10 +110,12 @@ class AccountMove(models.Model):
         )
 
     def _ar_portal_check_request(self):
-        """Refuse any portal request on a closed invoice or beyond the customer's daily allowance."""
+        """Refuse any portal request on a closed invoice or beyond the customer's daily allowance;
+        return the invoice's portal options for the request to check its own conditions."""
         self.ensure_one()
         company = self.company_id
-        if not self._ar_portal_options()["available"]:
+        options = self._ar_portal_options()
+        if not options["available"]:
             raise UserError(
                 self.env._(
                     "Invoice %s cannot be handled online any more (it is paid, cancelled or handled by our "
@@ -142,6 +145,7 @@ class AccountMove(models.Model):
                     company=company.name,
                 )
             )
+        return options
 
     # ------------------------------------------------------------------
     # Actions
@@ -150,8 +154,7 @@ class AccountMove(models.Model):
     def _ar_portal_promise(self, promised_date, amount, note=""):
         """Record the customer's promise to pay this invoice, exactly as a collector records one."""
         self.ensure_one()
-        self._ar_portal_check_request()
-        options = self._ar_portal_options()
+        options = self._ar_portal_check_request()
         if not options["can_promise"]:
             raise UserError(
                 self.env._(
@@ -225,8 +228,7 @@ class AccountMove(models.Model):
         ``attachment`` is an optional ``(file name, content bytes)`` pair.
         """
         self.ensure_one()
-        self._ar_portal_check_request()
-        if not self._ar_portal_options()["can_dispute"]:
+        if not self._ar_portal_check_request()["can_dispute"]:
             raise UserError(self.env._("Invoice %s is already disputed: our team is looking into it.", self.name))
         if reason not in dict(DISPUTE_REASONS):
             raise UserError(self.env._("Choose the reason of the dispute from the list."))
@@ -267,8 +269,7 @@ class AccountMove(models.Model):
     def _ar_portal_request_plan(self, instalments, note=""):
         """Create a draft payment plan the customer asks for; a credit manager approves or declines it."""
         self.ensure_one()
-        self._ar_portal_check_request()
-        if not self._ar_portal_options()["can_request_plan"]:
+        if not self._ar_portal_check_request()["can_request_plan"]:
             raise UserError(self.env._("A payment plan already covers or awaits approval for invoice %s.", self.name))
         maximum = self.company_id.ar_portal_plan_max_instalments
         try:
