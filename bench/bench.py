@@ -162,22 +162,30 @@ class Bench:
 
     # ---- OCA credit-control --------------------------------------------------------
 
-    def prepare_oca_copy(self):
-        """The generated database with OCA's account_credit_control and sale_financial_risk instead of ours."""
-        copy = f"{self.db}_oca"
+    def copy_database(self, suffix, install):
+        """A copy of the database as it is now, named after it with ``suffix``, then ``install()``
+        run on the copy (``self.odoo`` targets the copy meanwhile)."""
+        copy = f"{self.db}{suffix}"
         subprocess.run([sys.executable, "-m", "odoo", "db", "drop", copy], capture_output=True, check=False)
         subprocess.run(
             [sys.executable, "-m", "odoo", "db", "duplicate", self.db, copy], capture_output=True, check=True
         )
         db, self.db = self.db, copy
         try:
-            self.timed(
-                "7. (OCA) Install account_credit_control and sale_financial_risk",
-                lambda: self.odoo("-i", "account_credit_control,sale_financial_risk"),
-            )
+            install()
         finally:
             self.db = db
         return copy
+
+    def prepare_oca_copy(self):
+        """The generated database with OCA's account_credit_control and sale_financial_risk instead of ours."""
+        return self.copy_database(
+            "_oca",
+            lambda: self.timed(
+                "7. (OCA) Install account_credit_control and sale_financial_risk",
+                lambda: self.odoo("-i", "account_credit_control,sale_financial_risk"),
+            ),
+        )
 
     def measure_oca(self, copy):
         db, self.db = self.db, copy
@@ -247,17 +255,7 @@ class Bench:
 
     def prepare_queue_copy(self, workers):
         """A copy of the database as it is before the escalation, with the queue_job bridge."""
-        copy = f"{self.db}_q{workers}"
-        subprocess.run([sys.executable, "-m", "odoo", "db", "drop", copy], capture_output=True, check=False)
-        subprocess.run(
-            [sys.executable, "-m", "odoo", "db", "duplicate", self.db, copy], capture_output=True, check=True
-        )
-        db, self.db = self.db, copy
-        try:
-            self.odoo("-i", "ar_collections_queue")
-        finally:
-            self.db = db
-        return copy
+        return self.copy_database(f"_q{workers}", lambda: self.odoo("-i", "ar_collections_queue"))
 
     def measure_queue(self, workers, copy):
         """The escalation through ar_collections_queue, run by queue_job's runner on ``workers``
