@@ -1,9 +1,11 @@
 from datetime import timedelta
 
+from odoo import Command
 from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools import plaintext2html
 
 EVENT_KINDS = [
@@ -121,9 +123,34 @@ class ArCollectionEvent(models.Model):
         """Attach what came after the event was logged (its PDF, its email)."""
         return self.with_context(ar_ledger_complete=True).sudo().write(values)
 
-    def _render_letter(self, report):
-        """Render ``report`` for this event's customer and keep the PDF on the event."""
-        self.ensure_one()
+    def _complete_each(self, values_by_event):
+        """Complete each event with its own values ({event: {field: id}}, the same fields for
+        all): one statement for all, and only fields still empty, as the ledger allows."""
+        if not values_by_event:
+            return
+        names = sorted(next(iter(values_by_event.values())))
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE ar_collection_event event
+                   SET %(assignments)s
+                  FROM (VALUES %(rows)s) AS new (id, %(columns)s)
+                 WHERE event.id = new.id AND %(empty)s
+                """,
+                assignments=SQL(", ").join(SQL("%s = new.%s", SQL.identifier(n), SQL.identifier(n)) for n in names),
+                rows=SQL(", ").join(
+                    SQL("(%s)", SQL(", ").join([event.id, *(values[n] for n in names)]))
+                    for event, values in values_by_event.items()
+                ),
+                columns=SQL(", ").join(SQL.identifier(n) for n in names),
+                empty=SQL(" AND ").join(SQL("event.%s IS NULL", SQL.identifier(n)) for n in names),
+            )
+        )
+        self.browse([event.id for event in values_by_event]).invalidate_recordset(names)
+
+    def _letter_records(self, report):
+        """The records ``report`` prints for this event: the event, its customer or its invoices."""
         records = {
             "ar.collection.event": self,
             "res.partner": self.partner_id,
@@ -131,48 +158,83 @@ class ArCollectionEvent(models.Model):
         }.get(report.model)
         if records is None:
             raise UserError(self.env._("Report %s cannot print a collection letter.", report.name))
-        content, file_format = (
-            self.env["ir.actions.report"]
-            .sudo()
-            .with_context(lang=self.partner_id.lang)
-            ._render_qweb_pdf(report.report_name, records.ids)
-        )
-        filename = f"{report.name} - {self.partner_id.name} - {fields.Date.context_today(self)}.{file_format}"
-        return (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
+        return records
+
+    def _attach_letters(self, report):
+        """Render ``report`` for each of these events, in its customer's language, and keep
+        each PDF on its event: the letters of a language in a few wkhtmltopdf calls."""
+        Attachment = self.env["ir.attachment"].sudo()
+        today = fields.Date.context_today(self)
+        documents = {}
+        for lang, events in self.grouped(lambda event: event.partner_id.lang).items():
+            documents.update(events.with_context(lang=lang)._render_documents(report))
+        attachments = Attachment.create(
+            [
                 {
-                    "name": filename,
+                    "name": f"{report.name} - {event.partner_id.name} - {today}.{file_format}",
                     "raw": content,
                     "res_model": self._name,
-                    "res_id": self.id,
+                    "res_id": event.id,
                     "mimetype": "application/pdf" if file_format == "pdf" else "text/html",
                 }
+                for event, (content, file_format) in documents.items()
+            ]
+        )
+        self._complete_each(
+            {event: {"attachment_id": attachment.id} for event, attachment in zip(documents, attachments, strict=True)}
+        )
+
+    def _render_documents(self, report):
+        """{event: (content, format)}: one record per event (the event or its customer) prints
+        in one go, then is cut per record; invoices print event by event."""
+        Report = self.env["ir.actions.report"].sudo()
+        records = [event._letter_records(report) for event in self]
+        ids = [record.id for record in records if len(record) == 1]
+        if len(ids) < 2 or len(set(ids)) != len(self):
+            return {
+                event: Report._render_qweb_pdf(report.report_name, record.ids)
+                for event, record in zip(self, records, strict=True)
+            }
+        collected, file_format = Report._pre_render_qweb_pdf(report.report_name, res_ids=ids)
+        by_event = dict(zip(self, ids, strict=True))
+        if file_format != "pdf":  # tests without wkhtmltopdf: HTML, printed record by record
+            return {event: Report._render_qweb_html(report.report_name, [res_id]) for event, res_id in by_event.items()}
+        return {event: (collected[res_id]["stream"].getvalue(), "pdf") for event, res_id in by_event.items()}
+
+    def _send_stage_emails(self, template):
+        """Queue ``template``'s email for each of these events, with the event's letter, in one
+        batch (sent by the mail queue, after this transaction commits)."""
+        mails = template.sudo().send_mail_batch(
+            self.ids, email_layout_xmlid="mail.mail_notification_light", email_values={"email_to": False}
+        )
+        letters = [
+            (mail.mail_message_id.id, event.attachment_id.id)
+            for event, mail in zip(self, mails, strict=True)
+            if event.attachment_id
+        ]
+        if letters:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    "INSERT INTO message_attachment_rel (message_id, attachment_id) VALUES %s ON CONFLICT DO NOTHING",
+                    SQL(", ").join(SQL("(%s, %s)", message, attachment) for message, attachment in letters),
+                )
             )
+            mails.mail_message_id.invalidate_recordset(["attachment_ids"])
+            mails.invalidate_recordset(["attachment_ids"])
+        self._complete_each(
+            {
+                event: {"mail_id": mail.id, "mail_message_id": mail.mail_message_id.id}
+                for event, mail in zip(self, mails, strict=True)
+            }
         )
+        return mails
 
-    def _send_stage_email(self, template, attachment, recipient):
-        """Queue the stage's email (sent by the mail queue, after this transaction commits)."""
-        self.ensure_one()
-        mail = template.sudo().send_mail(
-            self.id,
-            force_send=False,
-            email_layout_xmlid="mail.mail_notification_light",
-            email_values={
-                "attachment_ids": [(4, attachment.id)] if attachment else [],
-                "recipient_ids": [(6, 0, recipient.ids)],
-                "email_to": False,
-            },
-        )
-        return self.env["mail.mail"].sudo().browse(mail)
-
-    def _log_in_chatters(self, body, attachment=None):
-        """A note, with the letter, on the customer and on each invoice: one insert for all."""
-        self.ensure_one()
+    def _log_in_chatters(self, bodies):
+        """A note ({event: text}), with the event's letter, on its customer and on each of its
+        invoices: one insert for all."""
         note = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
-        targets = [("res.partner", self.partner_id.id)] + [("account.move", move.id) for move in self.move_ids]
         self.env["mail.message"].sudo().create(
             [
                 {
@@ -184,9 +246,11 @@ class ArCollectionEvent(models.Model):
                     "author_id": author.id,
                     "email_from": author.email_formatted,
                     "reply_to": author.email_formatted,
-                    "attachment_ids": [(4, attachment.id)] if attachment else [],
+                    "attachment_ids": [Command.link(event.attachment_id.id)] if event.attachment_id else [],
                 }
-                for model, res_id in targets
+                for event, body in bodies.items()
+                for model, res_id in [("res.partner", event.partner_id.id)]
+                + [("account.move", move.id) for move in event.move_ids]
             ]
         )
 

@@ -5,6 +5,7 @@ import time
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import escape
 
 from odoo import api
 from odoo import fields
@@ -787,17 +788,9 @@ class ArCreditProfile(models.Model):
 
     def _set_hold(self, reason, cause="manual"):
         self._check_credit_manager()
-        now = fields.Datetime.now()
-        for profile in self:
-            profile.sudo().write(
-                {
-                    "hold": True,
-                    "hold_cause": cause,
-                    "hold_reason": reason,
-                    "hold_since": profile.hold_since if profile.hold else now,
-                    "hold_user_id": self.env.user.id,
-                }
-            )
+        values = {"hold": True, "hold_cause": cause, "hold_reason": reason, "hold_user_id": self.env.user.id}
+        self.filtered("hold").sudo().write(values)
+        self.filtered(lambda profile: not profile.hold).sudo().write({**values, "hold_since": fields.Datetime.now()})
         self._log_event("hold", reason)
 
     def _lift_hold(self, reason):
@@ -891,13 +884,14 @@ class ArCreditProfile(models.Model):
             )
         )
         labels = dict(self.env["ar.collection.event"]._fields["kind"]._description_selection(self.env))
-        for profile in self:
-            profile.partner_id.sudo().message_post(
+        for company, profiles in self.grouped("company_id").items():
+            body = escape(
+                self.env._("%(kind)s (%(company)s): %(note)s", kind=labels[kind], company=company.name, note=note)
+            )
+            profiles.partner_id.sudo()._message_log_batch(
+                {partner.id: body for partner in profiles.partner_id},
                 author_id=self.env.user.partner_id.id,
-                body=self.env._(
-                    "%(kind)s (%(company)s): %(note)s", kind=labels[kind], company=profile.company_id.name, note=note
-                ),
-                subtype_xmlid="mail.mt_note",
+                message_type="comment",
             )
         return events
 

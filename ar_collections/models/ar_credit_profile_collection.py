@@ -2,7 +2,7 @@
 
 One customer (an ar.credit.profile: a commercial partner in a company) gets at
 most one communication per run, at the highest stage due among its invoices.
-The decision (`_collection_plans`) and its execution (`_execute_plan`) are the
+The decision (`_collection_plans`) and its execution (`_execute_plans`) are the
 single code path of the daily job, the "Run collections" wizard and the
 invoices' "Send now".
 """
@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import timedelta
 
+from odoo import Command
 from odoo import api
 from odoo import fields
 from odoo import models
@@ -19,7 +20,6 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools import float_round
 from odoo.tools import format_date
-from odoo.tools import plaintext2html
 
 _logger = logging.getLogger(__name__)
 
@@ -163,23 +163,14 @@ class ArCreditProfile(models.Model):
         """Plan and execute the collection of these customers; return how many were contacted.
 
         ``moves`` restricts the work to these invoices and ``force`` sends their
-        next stage even if its day has not come ("Send now"). Each customer is
-        done in a savepoint: one failure is logged on that customer and the
-        others go on.
+        next stage even if its day has not come ("Send now").
         """
         today = today or fields.Date.context_today(self)
         profiles = self._lock_for_collection()
         plans = profiles._collection_plans(today, moves=moves, force=force)
         if selected is not None:
             plans = [plan for plan in plans if plan["profile"].id in selected]
-        contacted = 0
-        for plan in plans:
-            try:
-                with self.env.cr.savepoint():
-                    contacted += plan["profile"]._execute_plan(plan, today)
-            except Exception as error:  # any failure of one customer must not stop the others
-                _logger.warning("Collection failed for %s", plan["profile"].partner_id.display_name, exc_info=True)
-                plan["profile"]._log_failure(plan, error)
+        contacted = self._execute_plans(plans, today)
         # The customers' stage and priority follow their invoices: one statement for the batch.
         self._refresh_exposure(profiles.partner_id)
         return contacted
@@ -289,34 +280,52 @@ class ArCreditProfile(models.Model):
     # Doing
     # ------------------------------------------------------------------
 
-    def _execute_plan(self, plan, today):
-        """Carry out one customer's plan; return 1 if the customer was contacted, else 0."""
-        self.ensure_one()
-        stage, targets = plan["stage"], plan["targets"]
-        if not stage:
-            # Nothing due yet (minimum amount not reached, spacing): look again later.
-            plan["due"]._ar_write({"ar_snooze_until": plan["snooze_until"]})
-            return 0
-        event = self._communicate(plan, today) if (stage.send_email or stage.print_letter) else None
-        if stage.create_activity:
-            self._schedule_stage_activity(stage, plan, event)
-        if stage.put_on_hold and not self.hold:
-            self.sudo()._set_hold(
-                self.env._(
-                    "Collection stage %(stage)s reached on %(date)s",
-                    stage=stage.name,
-                    date=format_date(self.env, today),
-                ),
-                cause="collection",
-            )
-        if plan["policy"].charge_late_fees:
-            self._charge_late_fees(plan, today)
-        if stage.open_legal_file:
-            self._open_legal_file(plan)
+    @api.model
+    def _execute_plans(self, plans, today):
+        """Carry out the plans; return how many customers were contacted.
+
+        All the plans are done together, a few statements for the whole batch. If that
+        fails, nothing of it is kept and the customers are done one by one, each in its
+        own savepoint: the one that fails is logged on its customer and the others go on.
+        """
+        if len(plans) > 1:
+            try:
+                with self.env.cr.savepoint():
+                    return self._execute_plans_together(plans, today)
+            except Exception:  # the customers are retried one by one just below
+                _logger.info("Collection of %s customers failed as a batch: one by one now", len(plans), exc_info=True)
+        contacted = 0
+        for plan in plans:
+            try:
+                with self.env.cr.savepoint():
+                    contacted += self._execute_plans_together([plan], today)
+            except Exception as error:  # any failure of one customer must not stop the others
+                _logger.warning("Collection failed for %s", plan["profile"].partner_id.display_name, exc_info=True)
+                plan["profile"]._log_failure(plan, error)
+        return contacted
+
+    @api.model
+    def _execute_plans_together(self, plans, today):
+        """Carry out these plans at once: each kind of record is created or written once for all."""
+        acting = [plan for plan in plans if plan["stage"]]
+        # Nothing due yet (minimum amount not reached, spacing): look again later.
+        waiting = [plan for plan in plans if not plan["stage"]]
+        for until, group in _grouped(waiting, lambda plan: plan["snooze_until"]).items():
+            self.env["account.move"].union(*(plan["due"] for plan in group))._ar_write({"ar_snooze_until": until})
+        self._communicate([plan for plan in acting if plan["stage"].send_email or plan["stage"].print_letter])
+        self._schedule_activities(
+            [plan["profile"]._stage_activity(plan) for plan in acting if plan["stage"].create_activity]
+        )
+        self._put_on_hold([plan for plan in acting if plan["stage"].put_on_hold], today)
+        for plan in acting:
+            if plan["policy"].charge_late_fees:
+                plan["profile"]._charge_late_fees(plan, today)
+        self._open_legal_files([plan for plan in acting if plan["stage"].open_legal_file])
+        targets = {move: target for plan in acting for move, target in plan["targets"].items()}
         for target, moves in self._group_by_target(targets).items():
             moves._ar_write({"ar_stage_id": target.id, "ar_stage_date": today, "ar_snooze_until": False})
-        self.sudo().last_contact_date = today
-        return 1
+        self.browse().union(*(plan["profile"] for plan in acting)).sudo().write({"last_contact_date": today})
+        return len(acting)
 
     @api.model
     def _group_by_target(self, targets):
@@ -326,55 +335,83 @@ class ArCreditProfile(models.Model):
             grouped[target] |= move
         return grouped
 
-    def _communicate(self, plan, today):
-        """Send the stage's email (or queue its letter for posting) and log it in the ledger."""
-        stage = plan["stage"]
-        recipient = self._collection_recipient()
-        by_email = stage.send_email and bool(recipient.email)
-        kind = "email" if by_email else "letter"
-        event = self._new_event(plan, kind, to_print=not by_email)
-        attachment = event._render_letter(stage.report_id) if stage.print_letter and stage.report_id else None
-        if attachment:
-            event._complete(attachment_id=attachment.id)
-        if by_email:
-            mail = event._send_stage_email(stage.mail_template_id, attachment, recipient)
-            event._complete(mail_id=mail.id, mail_message_id=mail.mail_message_id.id)
-        else:
-            # No email address (or a letter-only stage): the letter goes by post, and someone has to post it.
-            self._schedule_activity(
-                self._collector(),
-                self.env._("Print and post the %(stage)s letter", stage=stage.name),
-                self.env._(
-                    "%(customer)s has no email address: print the attached letter and post it.",
-                    customer=self.partner_id.display_name,
-                ),
-            )
-        event._log_in_chatters(
-            self.env._(
-                "%(stage)s sent (%(kind)s) for %(amount)s overdue.",
-                stage=stage.name,
-                kind=dict(event._fields["kind"]._description_selection(self.env))[kind],
-                amount=self._money(plan["amount_due"]),
-            ),
-            attachment,
+    @api.model
+    def _communicate(self, plans):
+        """Send each plan's stage email (or queue its letter for posting) and log it in the
+        ledger and the chatters: the letters of a stage in a few wkhtmltopdf calls, its
+        emails in one batch. Return the events."""
+        if not plans:
+            return self.env["ar.collection.event"]
+        entries = []
+        for plan in plans:
+            profile, stage = plan["profile"], plan["stage"]
+            by_email = stage.send_email and bool(profile._collection_recipient().email)
+            kind = "email" if by_email else "letter"
+            entries.append((profile, plan, {"kind": kind, "to_print": not by_email}))
+        events = self._new_events(entries)
+        for report, group in (
+            events.filtered(lambda event: event.stage_id.print_letter)
+            .grouped(lambda event: event.stage_id.report_id)
+            .items()
+        ):
+            if report:
+                group._attach_letters(report)
+        emailed = events.filtered(lambda event: event.kind == "email")
+        for template, group in emailed.grouped(lambda event: event.stage_id.mail_template_id).items():
+            group._send_stage_emails(template)
+        # No email address (or a letter-only stage): the letter goes by post, and someone has to post it.
+        profiles = {plan["profile"].partner_id: plan["profile"] for plan in plans}
+        self._schedule_activities(
+            [
+                (
+                    profiles[event.partner_id],
+                    profiles[event.partner_id]._collector(),
+                    self.env._("Print and post the %(stage)s letter", stage=event.stage_id.name),
+                    self.env._(
+                        "%(customer)s has no email address: print the attached letter and post it.",
+                        customer=event.partner_id.display_name,
+                    ),
+                    None,
+                )
+                for event in events - emailed
+            ]
         )
-        return event
+        kinds = dict(events._fields["kind"]._description_selection(self.env))
+        events._log_in_chatters(
+            {
+                event: self.env._(
+                    "%(stage)s sent (%(kind)s) for %(amount)s overdue.",
+                    stage=event.stage_id.name,
+                    kind=kinds[event.kind],
+                    amount=profiles[event.partner_id]._money(event.amount_due),
+                )
+                for event in events
+            }
+        )
+        return events
 
     def _new_event(self, plan, kind, **values):
+        return self._new_events([(self, plan, {"kind": kind, **values})])
+
+    @api.model
+    def _new_events(self, entries):
+        """Log events in the ledger, one per (profile, plan, values), in one create."""
         return (
             self.env["ar.collection.event"]
             .sudo()
             .create(
-                {
-                    "partner_id": self.partner_id.id,
-                    "company_id": self.company_id.id,
-                    "kind": kind,
-                    "stage_id": plan["stage"].id if plan.get("stage") else False,
-                    "move_ids": [(6, 0, plan["listed"].ids)],
-                    "amount_due": plan["amount_due"],
-                    "days_overdue": plan["days_overdue"],
-                    **values,
-                }
+                [
+                    {
+                        "partner_id": profile.partner_id.id,
+                        "company_id": profile.company_id.id,
+                        "stage_id": plan["stage"].id if plan.get("stage") else False,
+                        "move_ids": [Command.set(plan["listed"].ids)],
+                        "amount_due": plan["amount_due"],
+                        "days_overdue": plan["days_overdue"],
+                        **values,
+                    }
+                    for profile, plan, values in entries
+                ]
             )
         )
 
@@ -385,33 +422,71 @@ class ArCreditProfile(models.Model):
         invoice_contacts = partner.child_ids.filtered(lambda child: child.type == "invoice" and child.email)
         return invoice_contacts[:1] or partner
 
-    def _schedule_stage_activity(self, stage, plan, event):
+    def _stage_activity(self, plan):
+        """The activity a stage asks for, as an entry of `_schedule_activities`."""
+        stage = plan["stage"]
         users = {
             "collector": self._collector(),
             "salesperson": self.partner_id.user_id or self._collector(),
             "credit_manager": self.company_id.ar_credit_manager_id or self._collector(),
         }
-        invoices = ", ".join(plan["listed"].mapped("name"))
-        self._schedule_activity(
-            users.get(stage.activity_user) or self._collector(),
-            stage.activity_summary or stage.name,
-            self.env._(
-                "%(stage)s: %(amount)s overdue on %(invoices)s.",
-                stage=stage.name,
-                amount=self._money(plan["amount_due"]),
-                invoices=invoices,
-            ),
-            activity_type=stage.activity_type_id,
+        note = self.env._(
+            "%(stage)s: %(amount)s overdue on %(invoices)s.",
+            stage=stage.name,
+            amount=self._money(plan["amount_due"]),
+            invoices=", ".join(plan["listed"].mapped("name")),
         )
+        user = users.get(stage.activity_user) or self._collector()
+        return (self, user, stage.activity_summary or stage.name, note, stage.activity_type_id)
 
     def _schedule_activity(self, user, summary, note, activity_type=None):
-        activity_type = activity_type or self.env.ref("mail.mail_activity_data_todo")
-        self.partner_id.sudo().activity_schedule(
-            activity_type_id=activity_type.id,
-            user_id=(user or self.env.user).id,
-            summary=summary,
-            note=note,
+        self.ensure_one()
+        return self._schedule_activities([(self, user, summary, note, activity_type)])
+
+    @api.model
+    def _schedule_activities(self, entries):
+        """Schedule activities on customers, one per (profile, user, summary, note, activity
+        type), due today, in one create."""
+        if not entries:
+            return self.env["mail.activity"]
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        today = fields.Date.context_today(self)
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "res_model_id": partner_model,
+                        "res_id": profile.partner_id.id,
+                        "activity_type_id": (activity_type or todo).id,
+                        "user_id": (user or self.env.user).id,
+                        "summary": summary,
+                        "note": note,
+                        "date_deadline": today,
+                        "automated": True,
+                    }
+                    for profile, user, summary, note, activity_type in entries
+                ]
+            )
         )
+
+    @api.model
+    def _put_on_hold(self, plans, today):
+        """Put the customers of these plans on hold (those not already held), citing the stage."""
+        for stage, group in _grouped(plans, lambda plan: plan["stage"]).items():
+            profiles = self.browse().union(*(plan["profile"] for plan in group))
+            profiles = profiles.filtered(lambda profile: not profile.hold)
+            if profiles:
+                profiles.sudo()._set_hold(
+                    self.env._(
+                        "Collection stage %(stage)s reached on %(date)s",
+                        stage=stage.name,
+                        date=format_date(self.env, today),
+                    ),
+                    cause="collection",
+                )
 
     def _money(self, amount):
         from odoo.tools import formatLang  # noqa: PLC0415
@@ -503,19 +578,33 @@ class ArCreditProfile(models.Model):
         )
         return fee_invoice
 
-    def _open_legal_file(self, plan):
+    @api.model
+    def _open_legal_files(self, plans):
+        """Open a legal file for each plan's customer that has none open; return the legal files."""
+        if not plans:
+            return self.env["ar.legal.file"]
         LegalFile = self.env["ar.legal.file"].sudo()
-        legal_file = LegalFile.search([("profile_id", "=", self.id), ("state", "!=", "closed")], limit=1)
-        if not legal_file:
-            legal_file = LegalFile.create(
+        profiles = self.browse().union(*(plan["profile"] for plan in plans))
+        open_files = LegalFile.search([("profile_id", "in", profiles.ids), ("state", "!=", "closed")])
+        having = set(open_files.profile_id.ids)
+        opening = [plan for plan in plans if plan["profile"].id not in having]
+        opened = LegalFile.create(
+            [
                 {
-                    "profile_id": self.id,
-                    "move_ids": [(6, 0, plan["listed"].ids)],
+                    "profile_id": plan["profile"].id,
+                    "move_ids": [Command.set(plan["listed"].ids)],
                     "amount_claimed": plan["amount_due"],
                 }
-            )
-            self._new_event(plan, "legal", note=self.env._("Legal file %s opened", legal_file.name))
-        return legal_file
+                for plan in opening
+            ]
+        )
+        self._new_events(
+            [
+                (plan["profile"], plan, {"kind": "legal", "note": self.env._("Legal file %s opened", legal_file.name)})
+                for plan, legal_file in zip(opening, opened, strict=True)
+            ]
+        )
+        return open_files | opened
 
     # ------------------------------------------------------------------
     # Promises and plans
@@ -554,5 +643,9 @@ class ArCreditProfile(models.Model):
         return float_round(amount, precision_rounding=company.currency_id.rounding)
 
 
-def _plain_to_html(text):
-    return plaintext2html(text)
+def _grouped(items, key):
+    """{key: [items]}, in the items' order."""
+    groups = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups

@@ -44,8 +44,17 @@ class ArLegalFile(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [("code", "=", "ar.legal.file"), ("company_id", "in", [self.env.company.id, False])],
+                order="company_id",
+                limit=1,
+            )
+        )
         for vals in vals_list:
-            vals["name"] = self.env["ir.sequence"].next_by_code("ar.legal.file") or self.env._("New")
+            vals["name"] = sequence._next() if sequence else self.env._("New")
         return super().create(vals_list)
 
     def _today(self):

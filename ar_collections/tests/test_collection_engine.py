@@ -217,14 +217,14 @@ class TestEscalation(CollectionCase):
         unlucky = self._ar_customer("Unlucky Ltd")
         for partner in (self.customer, unlucky):
             self._ar_invoice(partner, 100.0, days_overdue=2)
-        send = type(self.env["ar.collection.event"])._send_stage_email
+        send = type(self.env["ar.collection.event"])._send_stage_emails
 
-        def failing_send(event, template, attachment, recipient):
-            if event.partner_id == unlucky:
+        def failing_send(events, template):
+            if unlucky in events.partner_id:
                 raise ValueError("SMTP server refused the recipient")
-            return send(event, template, attachment, recipient)
+            return send(events, template)
 
-        with patch.object(type(self.env["ar.collection.event"]), "_send_stage_email", failing_send):
+        with patch.object(type(self.env["ar.collection.event"]), "_send_stage_emails", failing_send):
             done = self._run(self._ar_today())
         self.assertEqual(done, 1)
         self.assertEqual(len(self._emails()), 1)

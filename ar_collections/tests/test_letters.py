@@ -276,13 +276,15 @@ class TestLetterPdfs(LetterCase, HttpCase):
             self.assertEqual(len(single.pages), len(pdf.pages), "the same pages as printed alone")
 
     def test_the_legal_file_bundles_the_evidence_in_one_pdf(self):
+        profile = self._ar_profile(self.customer)
         plan = {
+            "profile": profile,
             "stage": self.stage["legal"],
             "listed": self._event(self.customer).move_ids,
             "amount_due": 2000.0,
             "days_overdue": 61,
         }
-        legal_file = self._ar_profile(self.customer).with_context(force_report_rendering=True)._open_legal_file(plan)
+        legal_file = profile.with_context(force_report_rendering=True)._open_legal_files([plan])
         legal_file.with_context(force_report_rendering=True).action_build_bundle()
         bundle = PdfReader(io.BytesIO(legal_file.bundle_id.raw), strict=False)
         # Summary + ledger (2 pages), statement (1), three invoices (3), one sale order (1).

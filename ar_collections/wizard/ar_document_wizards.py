@@ -103,9 +103,8 @@ class ArCollectionLetterWizard(models.TransientModel):
                 "days_overdue": max(invoices.mapped("ar_days_overdue") or [0]),
             }
             event = profile._new_event(plan, "letter", to_print=True)
-            attachment = event._render_letter(report)
-            event._complete(attachment_id=attachment.id)
-            event._log_in_chatters(self.env._("%s printed.", report.name), attachment)
+            event._attach_letters(report)
+            event._log_in_chatters({event: self.env._("%s printed.", report.name)})
             events |= event
         if not events:
             raise UserError(self.env._("These customers have no overdue invoice to write about."))
