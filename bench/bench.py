@@ -329,7 +329,8 @@ class Bench:
         due = env.cr.fetchone()[0]
         # The letters are measured on their own (6b): here the job's own work.
         pdf = b"%PDF-1.4 bench placeholder"
-        with _patched(type(env["ir.actions.report"]), "_render_qweb_pdf", lambda *a, **k: (pdf, "pdf")):
+        placeholders = lambda events, report: dict.fromkeys(events, (pdf, "pdf"))  # noqa: E731
+        with _patched(type(env["ar.collection.event"]), "_render_documents", placeholders):
             self.measure(
                 f"1. Escalation job, first run ({due:,} invoices due)",
                 lambda: Profile._cron_escalate(time_budget=10**9),
@@ -423,7 +424,7 @@ class Bench:
     def measure_letters(self, env):
         """PDF letters of the escalation's letter stages, with real wkhtmltopdf. It loads the
         letters' CSS from an Odoo server: AR_REPORT_URL, or one started here on the database."""
-        sample = 20 if self.args.quick else 50
+        sample, alone = (100, 20) if self.args.quick else (1000, 50)
         # The demand letter (the longest, with the most lookups) for customers the run contacted,
         # whatever their stage: in the generated data most end at the legal file.
         demand = env.ref("ar_collections.action_report_demand_letter")
@@ -449,23 +450,27 @@ class Bench:
 
             Report = env["ir.actions.report"]
 
-            def render(batch_size):
-                count = 0
-                groups = events.grouped(lambda event: (demand, event.partner_id.lang))
-                for (report, lang), group in groups.items():
-                    for start in range(0, len(group), batch_size):
-                        ids = group[start : start + batch_size].ids
-                        streams = Report.with_context(lang=lang)._render_qweb_pdf_prepare_streams(
-                            report.report_name, {}, res_ids=ids
-                        )
-                        count += sum(1 for value in streams.values() if value["stream"])
-                return count
+            def one_call_each():
+                for event in events[:alone]:
+                    Report.with_context(lang=event.partner_id.lang)._render_qweb_pdf(demand.report_name, event.ids)
+                return alone
 
-            for batch_size, label in ((1, "one wkhtmltopdf call each"), (25, "in batches of 25 per call")):
+            def as_the_escalation():
+                # What each batch of the escalation does with a stage's letters: render them, keep
+                # each on its event.
+                size = env.company.ar_collection_batch_size
+                for start in range(0, len(events), size):
+                    events[start : start + size]._attach_letters(demand)
+                return len(events)
+
+            for label, render in (
+                (f"{alone} rendered, one wkhtmltopdf call each", one_call_each),
+                (f"{len(events)} rendered as the escalation's batches do (calls side by side)", as_the_escalation),
+            ):
                 started = time.perf_counter()
                 self.measure(
-                    f"6b. PDF letters, {len(events)} rendered, {label}",
-                    lambda batch_size=batch_size: render(batch_size),
+                    f"6b. PDF letters, {label}",
+                    render,
                     note=lambda count, started=started: f"{count / (time.perf_counter() - started):.2f} letters/s",
                 )
         finally:

@@ -1,4 +1,5 @@
 import io
+import subprocess
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -270,6 +271,38 @@ class TestLetterPdfs(LetterCase, HttpCase):
                 annotation.get_object().get("/A", {}).get("/URI")
                 for page in pdf.pages
                 for annotation in (page.get("/Annots") or [])
+            ]
+            self.assertFalse([link for link in links if str(link).startswith("ardoc:")], "no marker left")
+            single = self._pdf("ar_collections.report_demand_letter", event)
+            self.assertEqual(len(single.pages), len(pdf.pages), "the same pages as printed alone")
+
+    def test_many_letters_print_in_calls_side_by_side_each_cut_to_its_record(self):
+        events = self._emails(self.customer) | self._emails(self.chinese)
+        for event in events:  # a second letter each: four letters
+            plan = {
+                "stage": event.stage_id,
+                "listed": event.move_ids,
+                "amount_due": event.amount_due,
+                "days_overdue": event.days_overdue,
+            }
+            events |= self._ar_profile(event.partner_id)._new_event(plan, "letter")
+        self.assertEqual(len(events), 4)
+        Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
+        module = "odoo.addons.ar_collections.models.ir_actions_report"
+        run = subprocess.run
+        with (
+            patch(f"{module}.BATCH_SIZE", 2),
+            patch(f"{module}._cpu_count", return_value=2),
+            patch(f"{module}.subprocess.run", side_effect=run) as processes,
+        ):
+            streams = Report._render_qweb_pdf_prepare_streams("ar_collections.report_demand_letter", {}, events.ids)
+        calls = [call for call in processes.call_args_list if call.args[0][-1].endswith(".pdf")]
+        self.assertEqual(len(calls), 2, "two wkhtmltopdf calls of two letters, run side by side")
+        self.assertEqual(list(streams), events.ids)
+        for event in events:
+            pdf = PdfReader(streams[event.id]["stream"], strict=False)
+            links = [
+                annotation.get_object().get("/A", {}).get("/URI") for annotation in pdf.pages[0].get("/Annots") or []
             ]
             self.assertFalse([link for link in links if str(link).startswith("ardoc:")], "no marker left")
             single = self._pdf("ar_collections.report_demand_letter", event)
