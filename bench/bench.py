@@ -57,6 +57,13 @@ class Bench:
         self.db = args.db
         self.addons_path = odoo_addons_path()
         self.rows = []
+        self.problems = []
+
+    def expect(self, condition, problem):
+        """A check of the run's correctness (not of its speed): a failed one fails the run."""
+        if not condition:
+            self.problems.append(problem)
+            print(f"  PROBLEM: {problem}", flush=True)
 
     # ---- running Odoo -------------------------------------------------------
 
@@ -156,7 +163,8 @@ class Bench:
             self.measure_queue(workers, copy)
         if oca_db:
             self.measure_oca(oca_db)
-        self.write_results()
+        if not self.args.smoke:
+            self.write_results()
 
     # ---- measures -----------------------------------------------------------------
 
@@ -264,6 +272,7 @@ class Bench:
             ),
         )
         self.oca_ms_per_customer = self.last_wall / max(len(partners), 1) * 1000
+        self.expect(partners, "OCA's credit control generated no email line")
         env.cr.commit()
 
     def add_ratios(self):
@@ -358,6 +367,12 @@ class Bench:
             )
         )
         print(f"{self.rows[-1][0]:<62} {wall:>9.3f} s {'':>10} {peak_rss:>7.0f} MB  {self.rows[-1][4]}", flush=True)
+        self.expect(not duplicates, f"{duplicates} duplicate communication(s) on queue_job with {workers} job(s)")
+        self.expect(not failed, f"{failed} failed batch job(s) with {workers} job(s) at once")
+        self.expect(
+            contacted == getattr(self, "contacted", contacted),
+            f"queue_job with {workers} job(s) contacted {contacted:,} customers, the cron {self.contacted:,}",
+        )
         if workers == 2:
             one = next(row[1] for row in self.rows if row[0].startswith("2.") and "1 job(s)" in row[0])
             self.rows.append(("2. Speed-up of 2 jobs at once over 1", None, None, None, f"{one / wall:.2f}x"))
@@ -377,7 +392,8 @@ class Bench:
                 note=lambda done: f"{done:,} customers contacted (PDFs excluded, see 6b)",
             )
             self.escalation_ms_per_customer = self.last_wall / max(done, 1) * 1000
-            self.measure(
+            self.contacted = done
+            again = self.measure(
                 "1. Escalation job, second run the same day",
                 lambda: Profile._cron_escalate(time_budget=10**9),
                 note=lambda done: f"{done:,} customers contacted",
@@ -387,7 +403,11 @@ class Bench:
             "WHERE kind IN ('email', 'letter', 'legal') AND NOT COALESCE(failed, false) "
             "GROUP BY partner_id HAVING count(*) > 1) duplicates"
         )
-        print(f"  duplicate communications: {env.cr.fetchone()[0]}", flush=True)
+        duplicates = env.cr.fetchone()[0]
+        print(f"  duplicate communications: {duplicates}", flush=True)
+        self.expect(done > 0, "the escalation contacted nobody")
+        self.expect(not again, f"the second run the same day contacted {again} customer(s)")
+        self.expect(not duplicates, f"{duplicates} customer(s) contacted twice by the escalation")
 
     def _customer_with(self, env, count):
         """A customer with ``count`` open invoices (made for the purpose) and a quotation."""
@@ -465,7 +485,7 @@ class Bench:
     def measure_letters(self, env):
         """PDF letters of the escalation's letter stages, with real wkhtmltopdf. It loads the
         letters' CSS from an Odoo server: AR_REPORT_URL, or one started here on the database."""
-        sample, alone = (100, 20) if self.args.quick else (1000, 50)
+        sample, alone = (10, 2) if self.args.smoke else (100, 20) if self.args.quick else (1000, 50)
         # The demand letter (the longest, with the most lookups) for customers the run contacted,
         # whatever their stage: in the generated data most end at the legal file.
         demand = env.ref("ar_collections.action_report_demand_letter")
@@ -500,8 +520,12 @@ class Bench:
                 # What each batch of the escalation does with a stage's letters: render them, keep
                 # each on its event.
                 size = env.company.ar_collection_batch_size
+                letters = [("res_model", "=", "ar.collection.event"), ("mimetype", "=", "application/pdf")]
+                before = env["ir.attachment"].search_count(letters)
                 for start in range(0, len(events), size):
                     events[start : start + size]._attach_letters(demand)
+                made = env["ir.attachment"].search_count(letters) - before
+                self.expect(made == len(events), f"{made} letters kept for {len(events)} rendered")
                 return len(events)
 
             for label, render in (
@@ -630,12 +654,22 @@ def main():
     parser.add_argument("--skip-queue", action="store_true", help="skip the queue_job measures (2)")
     parser.add_argument("--skip-oca", action="store_true", help="skip the comparison with OCA's modules (7)")
     parser.add_argument("--letters-only", action="store_true", help="measure the letters on the existing database")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI: the quick size, a few letters, checks only (no timing is judged), no results file",
+    )
     args = parser.parse_args()
+    args.quick = args.quick or args.smoke
     default_customers, default_invoices = SIZES["quick" if args.quick else "default"]
     args.customers = args.customers or default_customers
     args.invoices = args.invoices or default_invoices
     bench = Bench(args)
     bench.run_letters_only() if args.letters_only else bench.run()
+    if bench.problems:
+        print(f"The benchmark found {len(bench.problems)} problem(s):", *bench.problems, sep="\n  ")
+        return 1
+    print("Benchmark checks passed: no duplicate, no failed job, every letter kept.")
     return 0
 
 
