@@ -300,7 +300,10 @@ class TestLetterPdfs(LetterCase, HttpCase):
         self.assertEqual(len(calls), 2, "two wkhtmltopdf calls of two letters, run side by side")
         self.assertEqual(list(streams), events.ids)
         for event in events:
-            pdf = PdfReader(streams[event.id]["stream"], strict=False)
+            content = streams[event.id]["stream"].getvalue()
+            text = run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
+            self.assertIn(event._reference(), text, "each record gets its own letter, its text selectable")
+            pdf = PdfReader(io.BytesIO(content), strict=False)
             links = [
                 annotation.get_object().get("/A", {}).get("/URI") for annotation in pdf.pages[0].get("/Annots") or []
             ]
