@@ -166,9 +166,12 @@ class AccountMove(models.Model):
         collectible = self.filtered(lambda move: move._ar_collectible())
         (self - collectible).ar_next_action_date = False
         policies = collectible._ar_policies()
+        stages = {}
         for move in collectible:
             policy = policies.get(move.id)
-            stage = move._ar_next_stage(policy) if policy else None
+            if policy and (policy, move.company_id) not in stages:
+                stages[policy, move.company_id] = policy._stages_for(move.company_id)
+            stage = move._ar_next_stage(policy, stages[policy, move.company_id]) if policy else None
             if not stage:
                 move.ar_next_action_date = False
                 continue
@@ -179,7 +182,20 @@ class AccountMove(models.Model):
 
     @api.depends("line_ids.ar_fee_source_move_id")
     def _compute_ar_is_late_fee(self):
-        for move in self:
+        # Saved invoices: one query for all, rather than reading every line of each.
+        saved = self.filtered(lambda move: isinstance(move.id, int))
+        fee_moves = set()
+        if saved:
+            self.env["account.move.line"].flush_model(["move_id", "ar_fee_source_move_id"])
+            groups = (
+                self.env["account.move.line"]
+                .sudo()
+                ._read_group([("move_id", "in", saved.ids), ("ar_fee_source_move_id", "!=", False)], ["move_id"])
+            )
+            fee_moves = {move.id for (move,) in groups}
+        for move in saved:
+            move.ar_is_late_fee = move.id in fee_moves
+        for move in self - saved:
             move.ar_is_late_fee = any(move.line_ids.mapped("ar_fee_source_move_id"))
 
     def _search_ar_is_late_fee(self, operator, value):
@@ -290,11 +306,12 @@ class AccountMove(models.Model):
             skip_invoice_sync=True, check_move_validity=False, skip_is_manually_modified=True
         ).write(vals)
 
-    def _ar_next_stage(self, policy):
-        """The first stage of ``policy`` after the invoice's current stage."""
+    def _ar_next_stage(self, policy, stages=None):
+        """The first stage of ``policy`` (its ``stages`` in the invoice's company, when known)
+        after the invoice's current stage."""
         self.ensure_one()
         current = self.ar_stage_id.offset_days if self.ar_stage_id else None
-        for stage in policy._stages_for(self.company_id):
+        for stage in stages if stages is not None else policy._stages_for(self.company_id):
             if current is None or stage.offset_days > current:
                 return stage
         return None

@@ -583,7 +583,8 @@ class ArCreditProfile(models.Model):
         """Open a legal file for each plan's customer that has none open; return the legal files."""
         if not plans:
             return self.env["ar.legal.file"]
-        LegalFile = self.env["ar.legal.file"].sudo()
+        # The ledger logs each opening: no "created" note nor follower on each new legal file.
+        LegalFile = self.env["ar.legal.file"].sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
         profiles = self.browse().union(*(plan["profile"] for plan in plans))
         open_files = LegalFile.search([("profile_id", "in", profiles.ids), ("state", "!=", "closed")])
         having = set(open_files.profile_id.ids)
