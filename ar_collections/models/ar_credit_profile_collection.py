@@ -317,9 +317,14 @@ class ArCreditProfile(models.Model):
             [plan["profile"]._stage_activity(plan) for plan in acting if plan["stage"].create_activity]
         )
         self._put_on_hold([plan for plan in acting if plan["stage"].put_on_hold], today)
-        for plan in acting:
-            if plan["policy"].charge_late_fees:
-                plan["profile"]._charge_late_fees(plan, today)
+        charging = [
+            plan
+            for plan in acting
+            if plan["policy"].charge_late_fees and any(target.charge_fee for target in plan["targets"].values())
+        ]
+        already = self._late_fees_charged(charging)
+        for plan in charging:
+            plan["profile"]._charge_late_fees(plan, today, already)
         self._open_legal_files([plan for plan in acting if plan["stage"].open_legal_file])
         targets = {move: target for plan in acting for move, target in plan["targets"].items()}
         for target, moves in self._group_by_target(targets).items():
@@ -440,13 +445,15 @@ class ArCreditProfile(models.Model):
         return (self, user, stage.activity_summary or stage.name, note, stage.activity_type_id)
 
     def _schedule_activity(self, user, summary, note, activity_type=None):
+        """One activity, its user notified as Odoo does when assigning one."""
         self.ensure_one()
-        return self._schedule_activities([(self, user, summary, note, activity_type)])
+        return self._schedule_activities([(self, user, summary, note, activity_type)], notify=True)
 
     @api.model
-    def _schedule_activities(self, entries):
+    def _schedule_activities(self, entries, notify=False):
         """Schedule activities on customers, one per (profile, user, summary, note, activity
-        type), due today, in one create."""
+        type), due today, in one create. The job's activities notify nobody one by one (a
+        collector would get an email per customer): they are in each user's activities."""
         if not entries:
             return self.env["mail.activity"]
         todo = self.env.ref("mail.mail_activity_data_todo")
@@ -455,6 +462,7 @@ class ArCreditProfile(models.Model):
         return (
             self.env["mail.activity"]
             .sudo()
+            .with_context(mail_activity_quick_update=not notify)
             .create(
                 [
                     {
@@ -508,20 +516,25 @@ class ArCreditProfile(models.Model):
     # Late fees and legal files
     # ------------------------------------------------------------------
 
-    def _charge_late_fees(self, plan, today):
-        """One fee invoice for the customer, a line per invoice reaching a fee stage (once per invoice and stage)."""
-        company = self.company_id
+    @api.model
+    def _late_fees_charged(self, plans):
+        """{(invoice id, stage id)} of the late fees already charged on the plans' invoices."""
+        moves = [move.id for plan in plans for move in plan["targets"]]
+        if not moves:
+            return set()
         charged = (
             self.env["account.move.line"]
             .sudo()
-            .search(
-                [
-                    ("ar_fee_source_move_id", "in", [move.id for move in plan["targets"]]),
-                    ("parent_state", "!=", "cancel"),
-                ]
-            )
+            .search([("ar_fee_source_move_id", "in", moves), ("parent_state", "!=", "cancel")])
         )
-        already = {(line.ar_fee_source_move_id.id, line.ar_fee_stage_id.id) for line in charged}
+        return {(line.ar_fee_source_move_id.id, line.ar_fee_stage_id.id) for line in charged}
+
+    def _charge_late_fees(self, plan, today, already=None):
+        """One fee invoice for the customer, a line per invoice reaching a fee stage (once per
+        invoice and stage: ``already`` holds those charged, looked up when not given)."""
+        company = self.company_id
+        if already is None:
+            already = self._late_fees_charged([plan])
         lines = []
         for move, target in plan["targets"].items():
             if not target.charge_fee or (move.id, target.id) in already:

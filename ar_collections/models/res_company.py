@@ -166,9 +166,9 @@ class ResCompany(models.Model):
 
     def _ar_default_policy(self):
         self.ensure_one()
-        policy = self.ar_default_policy_id or self.env.ref(
-            "ar_collections.ar_collection_policy_default", raise_if_not_found=False
-        )
+        # The shipped policy's id from the registry's cache: no query per call.
+        shipped = self.env["ir.model.data"]._xmlid_to_res_id("ar_collections.ar_collection_policy_default")
+        policy = self.ar_default_policy_id or self.env["ar.collection.policy"].browse(shipped or [])
         return policy if policy and policy.active else self.env["ar.collection.policy"]
 
     def _ar_late_fee_product(self):

@@ -298,3 +298,47 @@ class TestEscalation(CollectionCase):
         ten, hundred = queries(few), queries(many)
         self.assertEqual(len(self._emails(many).move_ids), 100)
         self.assertLessEqual(hundred, ten + 5, f"10 invoices: {ten} queries, 100 invoices: {hundred}")
+
+    def _batch_of_customers(self, prefix, count):
+        partners = self.env["res.partner"].union(*(self._ar_customer(f"{prefix} {i}") for i in range(count)))
+        self.env["account.move"].create(
+            [self._ar_invoice_values(partner, 100.0, days_overdue=20) for partner in partners]
+        ).action_post()
+        partners.ar_collector_id = self.collector
+        return partners
+
+    def _run_batch(self, partners):
+        """Run the collection of these customers as one batch; return its query count."""
+        profiles = self.Profile.union(*(self._ar_profile(partner) for partner in partners))
+        self.env.invalidate_all()
+        start = self.env.cr.sql_log_count
+        with freeze_time(self._ar_today()):
+            done = profiles._run_collection()
+        self.assertEqual(done, len(partners))
+        return self.env.cr.sql_log_count - start
+
+    def test_a_batch_costs_the_same_queries_for_3_or_12_customers(self):
+        """The batch is done set-wise: events, emails, activities, holds and stage changes are
+        each created or written once for all its customers (letters: see the next test)."""
+        self.stage["demand"].write({"put_on_hold": True, "print_letter": False})
+        self._run_batch(self._batch_of_customers("Warm-up", 2))  # compiles the email template once
+        three, twelve = self._batch_of_customers("Three", 3), self._batch_of_customers("Twelve", 12)
+        few, many = self._run_batch(three), self._run_batch(twelve)
+        self.assertLessEqual(many, few + 5, f"3 customers: {few} queries, 12 customers: {many}")
+        for partner in three | twelve:
+            event = self._emails(partner)
+            self.assertEqual(event.stage_id, self.stage["demand"])
+            self.assertEqual(event.mail_id.recipient_ids, partner)
+            self.assertIn(partner.name, event.mail_id.body_html)
+            self.assertTrue(self._ar_profile(partner).hold)
+            self.assertTrue(partner.activity_ids.filtered(lambda activity: activity.user_id == self.manager))
+
+    def test_in_a_batch_each_email_carries_its_own_customers_letter(self):
+        partners = self._batch_of_customers("Lettered", 3)
+        self._run_batch(partners)
+        for partner in partners:
+            event = self._emails(partner)
+            self.assertTrue(event.attachment_id)
+            self.assertEqual((event.attachment_id.res_model, event.attachment_id.res_id), (event._name, event.id))
+            self.assertEqual(event.mail_id.attachment_ids, event.attachment_id)
+            self.assertIn(partner.name, event.attachment_id.raw.decode())
