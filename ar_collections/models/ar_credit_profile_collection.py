@@ -365,12 +365,12 @@ class ArCreditProfile(models.Model):
         for template, group in emailed.grouped(lambda event: event.stage_id.mail_template_id).items():
             group._send_stage_emails(template)
         # No email address (or a letter-only stage): the letter goes by post, and someone has to post it.
-        profiles = {plan["profile"].partner_id: plan["profile"] for plan in plans}
+        profiles = {(plan["profile"].partner_id, plan["profile"].company_id): plan["profile"] for plan in plans}
         self._schedule_activities(
             [
                 (
-                    profiles[event.partner_id],
-                    profiles[event.partner_id]._collector(),
+                    profiles[event.partner_id, event.company_id],
+                    profiles[event.partner_id, event.company_id]._collector(),
                     self.env._("Print and post the %(stage)s letter", stage=event.stage_id.name),
                     self.env._(
                         "%(customer)s has no email address: print the attached letter and post it.",
@@ -388,7 +388,7 @@ class ArCreditProfile(models.Model):
                     "%(stage)s sent (%(kind)s) for %(amount)s overdue.",
                     stage=event.stage_id.name,
                     kind=kinds[event.kind],
-                    amount=profiles[event.partner_id]._money(event.amount_due),
+                    amount=profiles[event.partner_id, event.company_id]._money(event.amount_due),
                 )
                 for event in events
             }

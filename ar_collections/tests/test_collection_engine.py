@@ -342,3 +342,22 @@ class TestEscalation(CollectionCase):
             self.assertEqual((event.attachment_id.res_model, event.attachment_id.res_id), (event._name, event.id))
             self.assertEqual(event.mail_id.attachment_ids, event.attachment_id)
             self.assertIn(partner.name, event.attachment_id.raw.decode())
+
+    def test_a_customer_of_two_companies_is_collected_by_each_in_one_batch(self):
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        company_2 = self.setup_other_company(name="Second Collections Co", currency_id=eur.id)["company"]
+        company_2.write({"ar_collection_enabled": True, "ar_credit_manager_id": self.manager.id})
+        self.env.user.company_ids |= company_2
+        self._ar_invoice(self.customer, 100.0, days_overdue=20)
+        self._ar_invoice(self.customer, 700.0, days_overdue=20, company=company_2)
+        profiles = self._ar_profile(self.customer) | self._ar_profile(self.customer, company_2)
+        with freeze_time(self._ar_today()):
+            self.assertEqual(profiles._run_collection(), 2)
+        events = self._emails()
+        self.assertEqual(events.company_id, self.env.company | company_2)
+        for event in events:
+            self.assertEqual(event.move_ids.company_id, event.company_id, "each company lists its own invoices")
+        notes = self.customer.message_ids.filtered(lambda message: "overdue" in message.body).mapped("body")
+        self.assertEqual(len(notes), 2)
+        self.assertTrue(any("$" in note and "100.00" in note for note in notes), notes)
+        self.assertTrue(any("€" in note and "700.00" in note for note in notes), "in the second company's currency")
