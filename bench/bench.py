@@ -341,7 +341,7 @@ class Bench:
             cr.execute("UPDATE ar_collection_stage SET print_letter = false")
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "odoo", "-d", copy, f"--db-filter=^{copy}$", f"--addons-path={self.addons_path}",
+                *odoo_server_command(), "-d", copy, f"--db-filter=^{copy}$", f"--addons-path={self.addons_path}",
                 f"--workers={workers + 1}", "--max-cron-threads=0", f"--http-port={port}",
                 "--load=base,web,queue_job", "--limit-time-real=7200", "--limit-time-cpu=7200",
                 "--limit-memory-soft=4294967296", "--limit-memory-hard=8589934592", "--log-level=warn",
@@ -518,7 +518,7 @@ class Bench:
             url = f"http://127.0.0.1:{port}"
             server = subprocess.Popen(
                 [
-                    sys.executable, "-m", "odoo", "-d", self.db, f"--db-filter=^{self.db}$",
+                    *odoo_server_command(), "-d", self.db, f"--db-filter=^{self.db}$",
                     f"--addons-path={self.addons_path}", f"--http-port={port}", "--max-cron-threads=0",
                     "--log-level=warn",
                 ],
@@ -605,6 +605,20 @@ class Bench:
         with open(target, "w", encoding="utf-8") as file:
             file.write("\n".join(lines))
         print(f"Written to {target}")
+
+
+def odoo_server_command():
+    """How to start an Odoo server: through its launcher script. A prefork server starts its
+    websocket (gevent) process by running its own ``sys.argv[0]`` again, which ``python -m
+    odoo`` leaves unusable: that process would crash and be respawned in a loop, eating a
+    CPU the measures need."""
+    for launcher in (
+        os.path.join(os.path.dirname(sys.executable), "odoo"),
+        os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin"),
+    ):
+        if os.path.isfile(launcher):
+            return [sys.executable, launcher]
+    return [sys.executable, "-m", "odoo"]
 
 
 @contextlib.contextmanager
