@@ -118,12 +118,24 @@ class Bench:
         config.parse_config(["-d", self.db, f"--addons-path={self.addons_path}", "--without-demo=all"])
         with self.env() as env:
             self.measure_letters(env)
+        self.append_results("Letters, measured again on the same database (`bench.py --letters-only`)")
+
+    def run_queue_only(self):
+        """Measure the queue_job runs again from the last run's copy; add them to the results file."""
+        config.parse_config(["-d", self.db, f"--addons-path={self.addons_path}", "--without-demo=all"])
+        self.measure_queue_speedup(f"{self.db}_q")
+        self.append_results("queue_job runs, measured again from the same copy (`bench.py --queue-only`)")
+
+    def append_results(self, title):
         target = os.path.join(HERE, "RESULTS.md" if not self.args.quick else "RESULTS-quick.md")
         with open(target, "a", encoding="utf-8") as file:
-            file.write("\nLetters, measured again on the same database (`bench.py --letters-only`):\n\n")
+            file.write(f"\n{title}:\n\n")
             file.write("| Measure | Wall time (s) | SQL queries | Peak RSS (MB) | Note |\n|---|---:|---:|---:|---|\n")
             for label, wall, count, rss, note in self.rows:
-                file.write(f"| {label} | {wall:.3f} | {count} | {rss:.0f} | {note} |\n")
+                file.write(
+                    f"| {label} | {'' if wall is None else f'{wall:.3f}'} | {'' if count is None else count} | "
+                    f"{'' if rss is None else f'{rss:.0f}'} | {note} |\n"
+                )
 
     def run(self):
         self.install_oca_addons()
@@ -313,6 +325,14 @@ class Bench:
         timings vary by a third from run to run), the speed-up from the best run of each."""
         rounds = 1 if self.args.smoke else 2
         walls = {1: [], 2: []}
+        if not _websocket_process_starts():
+            print(
+                "  WARNING: Odoo's websocket (gevent) process cannot start with these packages: the prefork "
+                "server will respawn it in a loop during the runs, eating a CPU. gevent's plugins need "
+                "zope.interface and zope.event that pkg_resources can find (e.g. zope.interface<7, "
+                "zope.event<5.1 with setuptools 65).",
+                flush=True,
+            )
         for number in range(1, rounds + 1):
             for workers in (1, 2):
                 copy = self.copy_database(f"_q{workers}_{number}", lambda: None, source=base)
@@ -607,6 +627,14 @@ class Bench:
         print(f"Written to {target}")
 
 
+def _websocket_process_starts():
+    """Whether gevent patches this Python as Odoo's websocket process does on startup."""
+    check = subprocess.run(
+        [sys.executable, "-c", "from gevent import monkey; monkey.patch_all()"], capture_output=True, check=False
+    )
+    return check.returncode == 0
+
+
 def odoo_server_command():
     """How to start an Odoo server: through its launcher script. A prefork server starts its
     websocket (gevent) process by running its own ``sys.argv[0]`` again, which ``python -m
@@ -690,6 +718,7 @@ def main():
     parser.add_argument("--skip-queue", action="store_true", help="skip the queue_job measures (2)")
     parser.add_argument("--skip-oca", action="store_true", help="skip the comparison with OCA's modules (7)")
     parser.add_argument("--letters-only", action="store_true", help="measure the letters on the existing database")
+    parser.add_argument("--queue-only", action="store_true", help="measure the queue_job runs again (2)")
     parser.add_argument(
         "--smoke",
         action="store_true",
@@ -701,7 +730,12 @@ def main():
     args.customers = args.customers or default_customers
     args.invoices = args.invoices or default_invoices
     bench = Bench(args)
-    bench.run_letters_only() if args.letters_only else bench.run()
+    if args.letters_only:
+        bench.run_letters_only()
+    elif args.queue_only:
+        bench.run_queue_only()
+    else:
+        bench.run()
     if bench.problems:
         print(f"The benchmark found {len(bench.problems)} problem(s):", *bench.problems, sep="\n  ")
         return 1
