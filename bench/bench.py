@@ -414,9 +414,10 @@ class Bench:
         print(f"{self.rows[-1][0]:<62} {wall:>9.3f} s {'':>10} {peak_rss:>7.0f} MB  {self.rows[-1][4]}", flush=True)
         self.expect(not duplicates, f"{duplicates} duplicate communication(s) on queue_job with {workers} job(s)")
         self.expect(not failed, f"{failed} failed batch job(s) with {workers} job(s) at once")
+        expected = getattr(self, "contacted", contacted)  # the cron's count, when it ran in this run
         self.expect(
-            contacted == getattr(self, "contacted", contacted),
-            f"queue_job with {workers} job(s) contacted {contacted:,} customers, the cron {self.contacted:,}",
+            contacted == expected,
+            f"queue_job with {workers} job(s) contacted {contacted:,} customers, the cron {expected:,}",
         )
         return wall
 
