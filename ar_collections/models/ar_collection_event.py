@@ -96,9 +96,7 @@ class ArCollectionEvent(models.Model):
     @api.depends("partner_id")
     def _compute_recipient_id(self):
         for event in self:
-            partner = event.partner_id
-            invoice_contacts = partner.child_ids.filtered(lambda child: child.type == "invoice" and child.email)
-            event.recipient_id = invoice_contacts[:1] or partner
+            event.recipient_id = event.partner_id._ar_collection_recipient()
 
     @api.depends("kind", "partner_id", "stage_id")
     def _compute_name(self):
@@ -106,22 +104,13 @@ class ArCollectionEvent(models.Model):
         for event in self:
             event.name = " - ".join(filter(None, (kinds.get(event.kind), event.stage_id.name, event.partner_id.name)))
 
-    # The ledger is never rewritten; the engine only completes an event once.
+    # The ledger is never rewritten; the engine only completes an event once (`_complete_each`).
     def write(self, vals):  # pylint: disable=method-required-super
-        if set(vals) <= LATE_FIELDS and self.env.context.get("ar_ledger_complete"):
-            for event in self:
-                if any(event[name] for name in vals):
-                    raise UserError(self.env._("The collection ledger is append-only."))
-            return super().write(vals)
         raise UserError(self.env._("The collection ledger is append-only: an event cannot be changed once logged."))
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
         raise UserError(self.env._("The collection ledger is append-only: events cannot be deleted."))
-
-    def _complete(self, **values):
-        """Attach what came after the event was logged (its PDF, its email)."""
-        return self.with_context(ar_ledger_complete=True).sudo().write(values)
 
     def _complete_each(self, values_by_event):
         """Complete each event with its own values ({event: {field: id}}, the same fields for
@@ -129,6 +118,8 @@ class ArCollectionEvent(models.Model):
         if not values_by_event:
             return
         names = sorted(next(iter(values_by_event.values())))
+        if not set(names) <= LATE_FIELDS:
+            raise UserError(self.env._("The collection ledger is append-only: an event cannot be changed once logged."))
         self.env.flush_all()
         self.env.cr.execute(
             SQL(

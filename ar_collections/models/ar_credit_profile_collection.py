@@ -20,6 +20,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools import float_round
 from odoo.tools import format_date
+from odoo.tools import groupby
 
 _logger = logging.getLogger(__name__)
 
@@ -310,7 +311,7 @@ class ArCreditProfile(models.Model):
         acting = [plan for plan in plans if plan["stage"]]
         # Nothing due yet (minimum amount not reached, spacing): look again later.
         waiting = [plan for plan in plans if not plan["stage"]]
-        for until, group in _grouped(waiting, lambda plan: plan["snooze_until"]).items():
+        for until, group in groupby(waiting, lambda plan: plan["snooze_until"]):
             self.env["account.move"].union(*(plan["due"] for plan in group))._ar_write({"ar_snooze_until": until})
         self._communicate([plan for plan in acting if plan["stage"].send_email or plan["stage"].print_letter])
         self._schedule_activities(
@@ -350,7 +351,7 @@ class ArCreditProfile(models.Model):
         entries = []
         for plan in plans:
             profile, stage = plan["profile"], plan["stage"]
-            by_email = stage.send_email and bool(profile._collection_recipient().email)
+            by_email = stage.send_email and bool(profile.partner_id._ar_collection_recipient().email)
             kind = "email" if by_email else "letter"
             entries.append((profile, plan, {"kind": kind, "to_print": not by_email}))
         events = self._new_events(entries)
@@ -420,13 +421,6 @@ class ArCreditProfile(models.Model):
             )
         )
 
-    def _collection_recipient(self):
-        """Who collection emails go to: the customer's invoicing contact with an email, else the customer."""
-        self.ensure_one()
-        partner = self.partner_id
-        invoice_contacts = partner.child_ids.filtered(lambda child: child.type == "invoice" and child.email)
-        return invoice_contacts[:1] or partner
-
     def _stage_activity(self, plan):
         """The activity a stage asks for, as an entry of `_schedule_activities`."""
         stage = plan["stage"]
@@ -483,7 +477,7 @@ class ArCreditProfile(models.Model):
     @api.model
     def _put_on_hold(self, plans, today):
         """Put the customers of these plans on hold (those not already held), citing the stage."""
-        for stage, group in _grouped(plans, lambda plan: plan["stage"]).items():
+        for stage, group in groupby(plans, lambda plan: plan["stage"]):
             profiles = self.browse().union(*(plan["profile"] for plan in group))
             profiles = profiles.filtered(lambda profile: not profile.hold)
             if profiles:
@@ -655,11 +649,3 @@ class ArCreditProfile(models.Model):
     @api.model
     def _round(self, amount, company):
         return float_round(amount, precision_rounding=company.currency_id.rounding)
-
-
-def _grouped(items, key):
-    """{key: [items]}, in the items' order."""
-    groups = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    return groups

@@ -85,8 +85,9 @@ class IrActionsReport(models.Model):
         # Enough calls to keep every CPU busy, none longer than BATCH_SIZE documents.
         calls = max(math.ceil(len(res_ids) / BATCH_SIZE), min(_cpu_count(), math.ceil(len(res_ids) / MIN_BATCH_SIZE)))
         size = math.ceil(len(res_ids) / calls)
-        chunks = [list(res_ids[start : start + size]) for start in range(0, len(res_ids), size)]
-        documents = [self._ar_combine_bodies(bodies[start : start + size]) for start in range(0, len(bodies), size)]
+        starts = range(0, len(res_ids), size)
+        chunks = [list(res_ids[start : start + size]) for start in starts]
+        documents = [self._ar_combine_bodies(bodies[start : start + size]) for start in starts]
         if any(document is None for document in documents):
             return None
         pdfs = self._ar_run_wkhtmltopdf_side_by_side(report_ref, documents, header, footer, paperformat_args)

@@ -384,6 +384,12 @@ class ResPartner(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
+    def _ar_collection_recipient(self):
+        """Who collection emails go to: the customer's invoicing contact with an email, else the customer."""
+        self.ensure_one()
+        invoice_contacts = self.child_ids.filtered(lambda child: child.type == "invoice" and child.email)
+        return invoice_contacts[:1] or self
+
     def _ar_profiles(self):
         return self.env["ar.credit.profile"]._get_or_create(self, self.env.company)
 
