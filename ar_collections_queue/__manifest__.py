@@ -1,7 +1,7 @@
 {
     "name": "AR Collections on Queue Jobs",
     "summary": "Run the collection escalation as parallel batch jobs on OCA queue_job",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting",
     "website": "https://github.com/ar-collections/ar_collections",
     "author": "ar_collections contributors",

@@ -4,6 +4,7 @@ from . import account_move_portal
 from . import account_partial_reconcile
 from . import ar_aging_report
 from . import ar_collection_dispute
+from . import ar_collection_engine
 from . import ar_collection_event
 from . import ar_collection_kpi
 from . import ar_collection_outcome
@@ -11,11 +12,11 @@ from . import ar_collection_policy
 from . import ar_collection_promise
 from . import ar_collection_stage
 from . import ar_credit_profile
-from . import ar_credit_profile_collection
 from . import ar_credit_rating
 from . import ar_credit_review
 from . import ar_legal_file
 from . import ar_payment_plan
+from . import ar_payment_plan_line
 from . import ir_actions_report
 from . import mail_mail
 from . import payment_transaction

@@ -1,14 +1,21 @@
 from datetime import timedelta
 
+from odoo import Command
 from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 # Fields whose change on a draft customer invoice changes its amount or customer.
 DRAFT_EXPOSURE_FIELDS = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "move_type", "company_id"}
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
+# A customer's open invoices, as the domain of the invoice fields of promises, plans and wizards.
+CUSTOMER_OPEN_INVOICES_DOMAIN = (
+    "[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
+    f"('state', '=', 'posted'), ('payment_state', 'in', {OPEN_PAYMENT_STATES!r})]"
+)
 
 
 class AccountMove(models.Model):
@@ -143,9 +150,7 @@ class AccountMove(models.Model):
     def _compute_ar_days_overdue(self):
         today = fields.Date.context_today(self)
         for move in self:
-            due = move.invoice_date_due
-            open_invoice = move.move_type == "out_invoice" and move.payment_state in OPEN_PAYMENT_STATES
-            move.ar_days_overdue = (today - due).days if open_invoice and due and due < today else 0
+            move.ar_days_overdue = (today - move.invoice_date_due).days if move._ar_is_overdue(today) else 0
 
     @api.depends(
         "move_type",
@@ -264,9 +269,7 @@ class AccountMove(models.Model):
         """Whether the collection escalates this invoice at all."""
         self.ensure_one()
         return (
-            self.move_type == "out_invoice"
-            and self.state == "posted"
-            and self.payment_state in OPEN_PAYMENT_STATES
+            self._ar_is_open_invoice()
             and bool(self.invoice_date_due)
             and not self.ar_excluded
             and not self.ar_promise_id
@@ -333,6 +336,94 @@ class AccountMove(models.Model):
             return reached[-1]
         return later[0] if force and later else None
 
+    @api.model
+    def _ar_charge_late_fees(self, plans, today):
+        """Charge the late fees of the collection ``plans`` (see ``ar.collection.engine``): for
+        each customer one fee invoice, a line per invoice reaching a fee stage, once per
+        invoice and stage. Return the fee invoices."""
+        charging = [plan for plan in plans if any(target.charge_fee for target in plan.targets.values())]
+        if not charging:
+            return self.browse()
+        already = self._ar_late_fees_charged(self.union(*(move for plan in charging for move in plan.targets)))
+        fee_invoices = self.browse()
+        for plan in charging:
+            lines = []
+            for move, target in plan.targets.items():
+                if not target.charge_fee or (move.id, target.id) in already:
+                    continue
+                amount = plan.profile.company_id._ar_late_fee_amount(move, today)
+                if amount > 0:
+                    lines.append((move, target, amount))
+            if lines:
+                fee_invoices |= self._ar_create_late_fee_invoice(plan.profile, plan.stage, lines, today)
+        return fee_invoices
+
+    @api.model
+    def _ar_late_fees_charged(self, moves):
+        """{(invoice id, stage id)} of the late fees already charged on ``moves``."""
+        if not moves:
+            return set()
+        charged = (
+            self.env["account.move.line"]
+            .sudo()
+            .search([("ar_fee_source_move_id", "in", moves.ids), ("parent_state", "!=", "cancel")])
+        )
+        return {(line.ar_fee_source_move_id.id, line.ar_fee_stage_id.id) for line in charged}
+
+    @api.model
+    def _ar_create_late_fee_invoice(self, profile, stage, lines, today):
+        """Post the fee invoice of ``profile``'s customer for ``lines`` [(invoice, stage, amount)]
+        and log it in the ledger."""
+        company = profile.company_id
+        product = company._ar_late_fee_product()
+        fee_invoice = (
+            self.sudo()
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": profile.partner_id.id,
+                    "company_id": company.id,
+                    "invoice_date": today,
+                    "invoice_origin": ", ".join(move.name for move, _stage, _amount in lines),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "name": self.env._(
+                                    "Late payment fee: %(invoice)s, %(days)s days overdue",
+                                    invoice=move.name,
+                                    days=(today - move.invoice_date_due).days,
+                                ),
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [
+                                    Command.set(product.taxes_id.filtered(lambda t: t.company_id == company).ids)
+                                ],
+                                "ar_fee_source_move_id": move.id,
+                                "ar_fee_stage_id": fee_stage.id,
+                            }
+                        )
+                        for move, fee_stage, amount in lines
+                    ],
+                }
+            )
+        )
+        fee_invoice.action_post()
+        self.env["ar.collection.event"]._log(
+            profile.partner_id,
+            company,
+            "fee",
+            moves=fee_invoice | self.union(*(move for move, _stage, _amount in lines)),
+            stage_id=stage.id,
+            note=self.env._(
+                "Late fee invoice %(fee)s: %(amount)s",
+                fee=fee_invoice.name,
+                amount=profile._money(fee_invoice.amount_total),
+            ),
+        )
+        return fee_invoice
+
     def _ar_waive_late_fee(self, reason):
         """Cancel late-fee invoices with a credit note, and log why."""
         fees = self.filtered(lambda move: move.ar_is_late_fee and move.state == "posted")
@@ -350,16 +441,17 @@ class AccountMove(models.Model):
             (fee.line_ids | credit_note.line_ids).filtered(
                 lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
             ).reconcile()
-            self.env["ar.collection.event"].sudo().create(
-                {
-                    "partner_id": fee.commercial_partner_id.id,
-                    "company_id": fee.company_id.id,
-                    "kind": "fee",
-                    "move_ids": [(6, 0, (fee | fee.line_ids.ar_fee_source_move_id).ids)],
-                    "note": self.env._("Late fee %(fee)s waived: %(reason)s", fee=fee.name, reason=reason),
-                }
+            self.env["ar.collection.event"]._log(
+                fee.commercial_partner_id,
+                fee.company_id,
+                "fee",
+                moves=fee | fee.line_ids.ar_fee_source_move_id,
+                note=self.env._("Late fee %(fee)s waived: %(reason)s", fee=fee.name, reason=reason),
             )
         return fees
+
+    # An open invoice: a posted customer invoice not (fully) paid. The one definition, as a
+    # domain, a test on one invoice and SQL; overdue: open and past its due date.
 
     @api.model
     def _ar_open_invoice_domain(self):
@@ -368,6 +460,47 @@ class AccountMove(models.Model):
             ("state", "=", "posted"),
             ("payment_state", "in", OPEN_PAYMENT_STATES),
         ]
+
+    def _ar_is_open_invoice(self):
+        self.ensure_one()
+        return self.move_type == "out_invoice" and self.state == "posted" and self.payment_state in OPEN_PAYMENT_STATES
+
+    @api.model
+    def _ar_open_invoice_sql(self, alias):
+        """The open-invoice test on the account_move table aliased ``alias``, as SQL."""
+        return SQL(
+            "%(move_type)s = 'out_invoice' AND %(state)s = 'posted' AND %(payment_state)s = ANY(%(open)s)",
+            move_type=SQL.identifier(alias, "move_type"),
+            state=SQL.identifier(alias, "state"),
+            payment_state=SQL.identifier(alias, "payment_state"),
+            open=list(OPEN_PAYMENT_STATES),
+        )
+
+    def _ar_is_overdue(self, today):
+        self.ensure_one()
+        return self._ar_is_open_invoice() and bool(self.invoice_date_due) and self.invoice_date_due < today
+
+    @api.model
+    def _ar_overdue_figures(self, keys, today):
+        """{(commercial partner id, company id): (overdue amount, days overdue of the oldest)}
+        of the customers ``keys`` on ``today``, in company currency: one query for all."""
+        if not keys:
+            return {}
+        rows = self.sudo()._read_group(
+            [
+                *self._ar_open_invoice_domain(),
+                ("commercial_partner_id", "in", list({partner for partner, _company in keys})),
+                ("company_id", "in", list({company for _partner, company in keys})),
+                ("invoice_date_due", "<", today),
+            ],
+            ["commercial_partner_id", "company_id"],
+            ["amount_residual_signed:sum", "invoice_date_due:min"],
+        )
+        return {
+            (partner.id, company.id): (amount, (today - oldest).days)
+            for partner, company, amount, oldest in rows
+            if (partner.id, company.id) in keys
+        }
 
     @api.model
     def _ar_refresh_open_invoices(self, domain=None):
@@ -380,13 +513,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _ar_check_collectible_invoices(self, action):
-        not_open = self.filtered(
-            lambda move: (
-                move.move_type != "out_invoice"
-                or move.state != "posted"
-                or move.payment_state not in OPEN_PAYMENT_STATES
-            )
-        )
+        not_open = self.filtered(lambda move: not move._ar_is_open_invoice())
         if not_open:
             raise UserError(
                 self.env._(
@@ -419,7 +546,7 @@ class AccountMove(models.Model):
         """Send the next collection stage of these invoices now, through the collection engine."""
         self._ar_check_collectible_invoices(self.env._("Sending the next stage"))
         profiles = self.env["ar.credit.profile"]._get_or_create(self.commercial_partner_id, self.env.company)
-        done = profiles._run_collection(moves=self, force=True)
+        done = self.env["ar.collection.engine"]._run_collection(profiles, moves=self, force=True)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -11,7 +11,6 @@ from odoo.tools import hash_sign
 from odoo.tools import plaintext2html
 from odoo.tools import verify_hash_signed
 
-from .account_move import OPEN_PAYMENT_STATES
 from .ar_collection_dispute import DISPUTE_REASONS
 
 PORTAL_LINK_SCOPE = "ar_collections.portal_link"
@@ -83,10 +82,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         company = self.company_id
         today = fields.Date.context_today(self)
-        is_open = (
-            self.move_type == "out_invoice" and self.state == "posted" and self.payment_state in OPEN_PAYMENT_STATES
-        )
-        available = company.ar_portal_enabled and is_open and not self.ar_excluded
+        available = company.ar_portal_enabled and self._ar_is_open_invoice() and not self.ar_excluded
         pending_plan = self._ar_portal_pending_plan()
         return {
             "available": available,
@@ -359,23 +355,8 @@ class AccountMove(models.Model):
 
     def _ar_portal_log(self, kind, message, note, **values):
         note = "\n".join(filter(None, (message, note)))
-        return (
-            self.env["ar.collection.event"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": self.commercial_partner_id.id,
-                    "company_id": self.company_id.id,
-                    "kind": kind,
-                    "by_customer": True,
-                    "user_id": False,
-                    "note": note,
-                    "move_ids": [(6, 0, self.ids)],
-                    "amount_due": self.amount_residual_signed if self.ar_days_overdue > 0 else 0.0,
-                    "days_overdue": max(self.ar_days_overdue, 0),
-                    **values,
-                }
-            )
+        return self.env["ar.collection.event"]._log(
+            self.commercial_partner_id, self.company_id, kind, moves=self, by_customer=True, note=note, **values
         )
 
     def _ar_portal_notify(self, message, note):

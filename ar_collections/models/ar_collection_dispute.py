@@ -92,14 +92,15 @@ class ArCollectionDispute(models.Model):
             if not dispute.amount_disputed:
                 dispute.amount_disputed = move.amount_residual
             move.sudo()._ar_write({"ar_dispute_id": dispute.id})
-            dispute._log(
-                self.env._(
+            self.env["ar.collection.event"]._log(
+                **dispute._ledger_values(),
+                note=self.env._(
                     "Dispute opened (%(reason)s): %(note)s", reason=dispute._reason_label(), note=dispute.note or "-"
-                )
+                ),
             )
             profile = self.env["ar.credit.profile"]._get_or_create(move.partner_id, move.company_id)
-            profile._schedule_activity(
-                profile._collector(),
+            self.env["ar.collection.engine"]._schedule_activity(
+                profile,
                 self.env._("Dispute on %s", move.name),
                 self.env._("Work through the five checks and resolve the dispute: %s", dispute._reason_label()),
             )
@@ -118,7 +119,9 @@ class ArCollectionDispute(models.Model):
         self.write({"state": state, "resolved_on": fields.Date.context_today(self)})
         self.move_id.sudo()._ar_write({"ar_dispute_id": False})
         label = dict(self._fields["state"]._description_selection(self.env))[state]
-        self._log(self.env._("Dispute resolved as %(state)s: %(note)s", state=label, note=note))
+        self.env["ar.collection.event"]._log(
+            **self._ledger_values(), note=self.env._("Dispute resolved as %(state)s: %(note)s", state=label, note=note)
+        )
 
     def action_resolve_valid(self):
         """The customer is right: record it and issue the credit note through Odoo's own flow."""
@@ -130,18 +133,13 @@ class ArCollectionDispute(models.Model):
         self._resolve("invalid")
         return True
 
-    def _log(self, note):
-        return (
-            self.env["ar.collection.event"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": self.partner_id.id,
-                    "company_id": self.company_id.id,
-                    "kind": "dispute",
-                    "dispute_id": self.id,
-                    "move_ids": [(6, 0, self.move_id.ids)],
-                    "note": note,
-                }
-            )
-        )
+    def _ledger_values(self):
+        """What the ledger records of this dispute (see ``ar.collection.event._log``)."""
+        self.ensure_one()
+        return {
+            "partner": self.partner_id,
+            "company": self.company_id,
+            "kind": "dispute",
+            "moves": self.move_id,
+            "dispute_id": self.id,
+        }

@@ -1,3 +1,10 @@
+"""The collection ledger (催收台账): every collection action, in order, append-only.
+
+``_log`` (and ``_log_many`` for a batch) is the only way code records an event: it sets the
+date, the author, the company and the customer's overdue figures at that moment itself. The
+ledger also prints the stage letters, sends the stage emails and notes them in the chatters.
+"""
+
 from datetime import timedelta
 
 from odoo import Command
@@ -69,8 +76,13 @@ class ArCollectionEvent(models.Model):
     plan_id = fields.Many2one("ar.payment.plan", string="Payment Plan", readonly=True, index="btree_not_null")
     promised_date = fields.Date(readonly=True)
     promised_amount = fields.Monetary(readonly=True)
-    amount_due = fields.Monetary(readonly=True, help="Open overdue amount of the customer at that moment.")
-    days_overdue = fields.Integer(readonly=True, help="Days overdue of the oldest invoice at that moment.")
+    amount_due = fields.Monetary(
+        readonly=True, help="The customer's overdue amount at that moment (all its overdue invoices)."
+    )
+    days_overdue = fields.Integer(readonly=True, help="Days overdue of the customer's oldest overdue invoice then.")
+    listed_amount_due = fields.Monetary(
+        string="Overdue on These Invoices", readonly=True, help="Overdue amount of the invoices of this event, then."
+    )
     attachment_id = fields.Many2one("ir.attachment", string="Document", readonly=True)
     mail_id = fields.Many2one("mail.mail", string="Email", readonly=True, index="btree_not_null")
     mail_message_id = fields.Many2one("mail.message", string="Message", readonly=True)
@@ -103,6 +115,63 @@ class ArCollectionEvent(models.Model):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for event in self:
             event.name = " - ".join(filter(None, (kinds.get(event.kind), event.stage_id.name, event.partner_id.name)))
+
+    # ------------------------------------------------------------------
+    # Logging
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _log(self, partner, company, kind, moves=None, **values):
+        """Record one event of ``kind`` for ``partner``'s commercial partner in ``company``,
+        about ``moves``; ``values`` are the event's own fields (note, stage_id, promise_id...).
+
+        The only way code records an event (see ``_log_many``).
+        """
+        return self._log_many([{**values, "partner": partner, "company": company, "kind": kind, "moves": moves}])
+
+    @api.model
+    def _log_many(self, entries):
+        """Record several events in one create; each entry is a dict of ``_log``'s arguments.
+
+        Sets what no caller chooses: the date (now), the author (the user, none when the
+        customer acts in the portal: ``by_customer`` or the ``ar_by_customer`` context),
+        the customer's overdue amount and days overdue at this moment (one query for all),
+        and the overdue amount of the event's own invoices.
+        """
+        if not entries:
+            return self.browse()
+        Move = self.env["account.move"]
+        today = fields.Date.context_today(self)
+        now = fields.Datetime.now()
+        figures = Move._ar_overdue_figures(
+            {(entry["partner"].commercial_partner_id.id, entry["company"].id) for entry in entries}, today
+        )
+        default_by_customer = bool(self.env.context.get("ar_by_customer"))
+        values_list = []
+        for entry in entries:
+            values = dict(entry)
+            partner = values.pop("partner").commercial_partner_id
+            company = values.pop("company")
+            moves = (values.pop("moves", None) or Move).sudo()
+            by_customer = values.pop("by_customer", default_by_customer)
+            amount_due, days_overdue = figures.get((partner.id, company.id), (0.0, 0))
+            values_list.append(
+                {
+                    **values,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "date": now,
+                    "user_id": False if by_customer else self.env.user.id,
+                    "by_customer": by_customer,
+                    "move_ids": [Command.set(moves.ids)],
+                    "amount_due": amount_due,
+                    "days_overdue": days_overdue,
+                    "listed_amount_due": sum(
+                        moves.filtered(lambda move: move._ar_is_overdue(today)).mapped("amount_residual_signed")
+                    ),
+                }
+            )
+        return self.sudo().create(values_list)
 
     # The ledger is never rewritten; the engine only completes an event once (`_complete_each`).
     def write(self, vals):  # pylint: disable=method-required-super

@@ -8,6 +8,8 @@ from odoo import models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from ..tools.groups import COLLECTION_USER_GROUP
+
 RECEIVABLE_LINES = """
     FROM account_move_line aml
     JOIN account_account account ON account.id = aml.account_id
@@ -26,7 +28,7 @@ class ArCollectionKpi(models.AbstractModel):
     @api.model
     def get_dashboard_data(self):
         """Everything the Collections dashboard shows, for the current company."""
-        if not self.env.user.has_group("ar_collections.group_ar_collection_user"):
+        if not self.env.user.has_group(COLLECTION_USER_GROUP):
             raise AccessError(self.env._("The collection dashboard is for collection users."))
         company = self.env.company
         today = fields.Date.context_today(self)

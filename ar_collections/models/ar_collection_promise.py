@@ -94,6 +94,13 @@ class ArCollectionPromise(models.Model):
         moves = self.move_ids.filtered(lambda move: move.ar_promise_id in self)
         moves.sudo()._ar_write({"ar_promise_id": False})
 
+    @api.model
+    def _cron_follow_up(self):
+        """Daily job: open promises are kept once paid, broken once their deadline has passed."""
+        promises = self.sudo().search([("state", "=", "open")])
+        promises._check_deadline()
+        return len(promises)
+
     def _check_deadline(self):
         """Kept once paid; broken when its deadline passes unpaid: the escalation resumes."""
         today = fields.Date.context_today(self)
@@ -103,7 +110,10 @@ class ArCollectionPromise(models.Model):
             all_paid = all(move.payment_state in ("paid", "in_payment", "reversed") for move in promise.move_ids)
             if paid or all_paid:
                 promise._close("kept")
-                promise._log(self.env._("Promise kept: %s paid.", currency.format(promise.paid_amount)))
+                self.env["ar.collection.event"]._log(
+                    **promise._ledger_values(),
+                    note=self.env._("Promise kept: %s paid.", currency.format(promise.paid_amount)),
+                )
             elif promise.deadline < today:
                 promise._close("broken")
                 message = self.env._(
@@ -112,31 +122,29 @@ class ArCollectionPromise(models.Model):
                     date=promise.promised_date,
                     paid=currency.format(promise.paid_amount),
                 )
-                promise._log(message)
+                self.env["ar.collection.event"]._log(**promise._ledger_values(), note=message)
                 profile = self.env["ar.credit.profile"]._get_or_create(promise.partner_id, promise.company_id)
-                profile._schedule_activity(profile._collector(), self.env._("Broken promise to pay"), message)
+                self.env["ar.collection.engine"]._schedule_activity(
+                    profile, self.env._("Broken promise to pay"), message
+                )
 
-    def _log(self, note):
+    def _ledger_values(self):
+        """What the ledger records of this promise (see ``ar.collection.event._log``)."""
         self.ensure_one()
-        return (
-            self.env["ar.collection.event"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": self.partner_id.id,
-                    "company_id": self.company_id.id,
-                    "kind": "promise",
-                    "promise_id": self.id,
-                    "move_ids": [(6, 0, self.move_ids.ids)],
-                    "promised_date": self.promised_date,
-                    "promised_amount": self.amount,
-                    "note": note,
-                }
-            )
-        )
+        return {
+            "partner": self.partner_id,
+            "company": self.company_id,
+            "kind": "promise",
+            "moves": self.move_ids,
+            "promise_id": self.id,
+            "promised_date": self.promised_date,
+            "promised_amount": self.amount,
+        }
 
     def action_cancel(self):
         self._close("cancelled")
         for promise in self:
-            promise._log(self.env._("Promise cancelled by %s.", self.env.user.name))
+            self.env["ar.collection.event"]._log(
+                **promise._ledger_values(), note=self.env._("Promise cancelled by %s.", self.env.user.name)
+            )
         return True

@@ -1,7 +1,13 @@
-import logging
-import math
-import threading
-import time
+"""The credit profile of a customer in a company: what it owes (exposure), what it may owe
+(the effective limit), whether it may buy (holds, blacklist) and how it is collected
+(collector, policy, pause).
+
+Exposure is refreshed set-wise in SQL (`_refresh_exposure`); the effective limit has one
+definition (`_effective_limit`), which the stored over-limit flag, the order check and the
+quotation and invoice warnings all use. Scoring and reviews are `ar.credit.review`'s; the
+collection engine is `ar.collection.engine`.
+"""
+
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
@@ -11,28 +17,16 @@ from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import AccessError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools import create_index
 from odoo.tools import format_date
+from odoo.tools import formatLang
+from odoo.tools import split_every
 
-_logger = logging.getLogger(__name__)
-
-# Points of each factor of the credit score; they add up to 100.
-SCORE_WEIGHTS = {
-    "on_time": 40,
-    "days_late": 25,
-    "overdue_share": 20,
-    "relationship": 15,
-}
-# Average days late (amount-weighted) at which the "days late" factor gives no point.
-DAYS_LATE_ZERO_POINTS = 60
-# Likelihood of passing 90 days overdue before any history: 1 in 10, worth two invoices.
-PAST_90_PRIOR = 0.1
-PAST_90_PRIOR_WEIGHT = 2
-# Relationship length and yearly invoice count that earn the full relationship points.
-RELATIONSHIP_FULL_MONTHS = 24
-RELATIONSHIP_FULL_INVOICES = 12
-CREDIT_MANAGER_GROUP = "ar_collections.group_ar_credit_manager"
+from ..tools.batch_jobs import run_in_batches
+from ..tools.credit_score import PAST_90_PRIOR
+from ..tools.groups import CREDIT_MANAGER_GROUP
 
 
 class ArCreditProfile(models.Model):
@@ -116,6 +110,25 @@ class ArCreditProfile(models.Model):
     )
     exposure_date = fields.Datetime(string="Exposure Updated On")
 
+    # ---- collection ----
+    policy_id = fields.Many2one(
+        "ar.collection.policy",
+        string="Collection Policy",
+        check_company=True,
+        help="Overrides the policy of the customer's rating.",
+    )
+    effective_policy_id = fields.Many2one(
+        "ar.collection.policy", compute="_compute_effective_policy_id", string="Policy Applied"
+    )
+    collector_id = fields.Many2one("res.users", domain=[("share", "=", False)], index="btree_not_null")
+    collection_paused_until = fields.Date(
+        help="Force majeure (不可抗力): the collection job leaves this customer alone until this date.",
+    )
+    collection_pause_reason = fields.Text()
+    last_contact_date = fields.Date(help="Date of the last communication sent by the collection job.")
+    legal_file_ids = fields.One2many("ar.legal.file", "profile_id", string="Legal Files")
+    next_activity_date = fields.Date(related="partner_id.activity_date_deadline", string="Next Activity")
+
     # ---- holds ----
     hold = fields.Boolean(string="On Credit Hold")
     hold_cause = fields.Selection(
@@ -167,6 +180,17 @@ class ArCreditProfile(models.Model):
             profile.score_details_html = self.env["ir.qweb"]._render(
                 "ar_collections.credit_score_breakdown", {"profile": profile, "details": profile.score_details or {}}
             )
+
+    @api.depends("policy_id", "rating_id", "company_id")
+    def _compute_effective_policy_id(self):
+        for profile in self:
+            profile.effective_policy_id = profile._collection_policy()
+
+    def _collection_policy(self):
+        """The customer's own policy, else its rating's, else the company's default."""
+        self.ensure_one()
+        rating_policy = self.rating_id.with_company(self.company_id).sudo().policy_id
+        return self.policy_id or rating_policy or self.company_id._ar_default_policy()
 
     # ------------------------------------------------------------------
     # Access helpers
@@ -313,9 +337,7 @@ class ArCreditProfile(models.Model):
                       FROM account_move move
                       JOIN ar_collection_stage stage ON stage.id = move.ar_stage_id
                      WHERE move.commercial_partner_id IN (SELECT id FROM commercial)
-                       AND move.move_type = 'out_invoice'
-                       AND move.state = 'posted'
-                       AND move.payment_state IN ('not_paid', 'partial')
+                       AND %(open_invoice)s
                      ORDER BY move.company_id, move.commercial_partner_id, stage.offset_days DESC
                 ),
                 keys AS (
@@ -337,8 +359,12 @@ class ArCreditProfile(models.Model):
                                + (1 - COALESCE(prof.past_90_likelihood, %(prior)s)) * r.aged_overdue,
                                0
                            ) AS priority,
-                           st.stage_id
+                           st.stage_id,
+                           prof.credit_limit,
+                           currency.rounding
                       FROM keys k
+                      JOIN res_company company ON company.id = k.company_id
+                      JOIN res_currency currency ON currency.id = company.currency_id
                       LEFT JOIN ar_credit_profile prof
                              ON prof.partner_id = k.partner_id AND prof.company_id = k.company_id
                       LEFT JOIN receivable r ON r.company_id = k.company_id AND r.partner_id = k.partner_id
@@ -352,7 +378,7 @@ class ArCreditProfile(models.Model):
                     create_uid, create_date, write_uid, write_date)
                 SELECT partner_id, company_id, open_receivable, overdue_amount, oldest_due_date,
                        order_uninvoiced, draft_invoiced, open_receivable + order_uninvoiced + draft_invoiced,
-                       false, priority, stage_id, now() AT TIME ZONE 'UTC',
+                       %(over_limit)s, priority, stage_id, now() AT TIME ZONE 'UTC',
                        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
                   FROM figures
                 ON CONFLICT (partner_id, company_id) DO UPDATE SET
@@ -362,7 +388,7 @@ class ArCreditProfile(models.Model):
                     order_uninvoiced = EXCLUDED.order_uninvoiced,
                     draft_invoiced = EXCLUDED.draft_invoiced,
                     exposure = EXCLUDED.exposure,
-                    over_limit = p.credit_limit > 0 AND EXCLUDED.exposure > p.credit_limit,
+                    over_limit = EXCLUDED.over_limit,
                     priority = EXCLUDED.priority,
                     stage_id = EXCLUDED.stage_id,
                     exposure_date = EXCLUDED.exposure_date,
@@ -376,6 +402,10 @@ class ArCreditProfile(models.Model):
                 today=today,
                 prior=PAST_90_PRIOR,
                 uid=self.env.uid,
+                open_invoice=self.env["account.move"]._ar_open_invoice_sql("move"),
+                over_limit=self._over_limit_sql(
+                    SQL("open_receivable + order_uninvoiced + draft_invoiced"), SQL("credit_limit"), SQL("rounding")
+                ),
             )
         )
         rows = self.env.cr.fetchall()
@@ -385,25 +415,52 @@ class ArCreditProfile(models.Model):
         profiles.browse([row[0] for row in rows if row[1]])._init_new_profiles()
         return profiles
 
+    # ------------------------------------------------------------------
+    # The effective limit
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _effective_limit(self, company, partner=None, rating=None):
+        """(limit, source) of the credit limit that applies in ``company`` to ``partner`` (a
+        commercial partner; none: a customer not known yet) rated ``rating``.
+
+        The customer's own limit when it has one, else its rating's default limit, else the
+        company's default (Odoo's credit limit fallback); 0 means no limit. The one
+        definition of the limit: the stored limit, the order check, the quotation and invoice
+        warnings and the terms of a customer without a profile all come here.
+        """
+        if partner and partner.with_company(company).sudo().use_partner_credit_limit:
+            return partner.with_company(company).sudo().credit_limit, "partner"
+        if rating and rating.default_credit_limit:
+            return rating.default_credit_limit, "rating"
+        Partner = self.env["res.partner"].sudo().with_company(company)
+        return Partner._fields["credit_limit"].get_company_dependent_fallback(Partner) or 0.0, "company"
+
+    @api.model
+    def _exceeds_limit(self, exposure, limit, currency):
+        """Whether ``exposure`` is over ``limit`` (0: no limit), both rounded to ``currency``:
+        the one over-limit rule; ``_over_limit_sql`` states the same rule in SQL."""
+        return currency.compare_amounts(limit, 0.0) > 0 and currency.compare_amounts(exposure, limit) > 0
+
+    @api.model
+    def _over_limit_sql(self, exposure, limit, rounding):
+        """``_exceeds_limit`` on SQL expressions: both amounts rounded to the currency's
+        ``rounding`` (half away from zero, as Odoo rounds), then compared."""
+        return SQL(
+            "COALESCE(ROUND(%(limit)s / %(rounding)s) > 0 AND ROUND(%(exposure)s / %(rounding)s) "
+            "> ROUND(%(limit)s / %(rounding)s), false)",
+            exposure=exposure,
+            limit=limit,
+            rounding=rounding,
+        )
+
     def _refresh_limits(self):
         """Recompute the effective credit limit and the over-limit flag of these profiles."""
-        Partner = self.env["res.partner"].sudo()
         for company, profiles in self.grouped("company_id").items():
-            partners = profiles.partner_id.with_company(company).sudo()
-            company_default = Partner._fields["credit_limit"].get_company_dependent_fallback(
-                Partner.with_company(company)
-            )
-            explicit = {partner.id for partner in partners if partner.use_partner_credit_limit}
             changes = defaultdict(list)
             for profile in profiles:
-                partner = profile.partner_id.with_company(company).sudo()
-                if partner.id in explicit:
-                    limit, source = partner.credit_limit, "partner"
-                elif profile.rating_id.default_credit_limit:
-                    limit, source = profile.rating_id.default_credit_limit, "rating"
-                else:
-                    limit, source = company_default or 0.0, "company"
-                over = bool(limit) and company.currency_id.compare_amounts(profile.exposure, limit) > 0
+                limit, source = self._effective_limit(company, profile.partner_id, profile.rating_id)
+                over = self._exceeds_limit(profile.exposure, limit, company.currency_id)
                 values = {"credit_limit": limit, "credit_limit_source": source, "over_limit": over}
                 if any(profile[name] != value for name, value in values.items()):
                     changes[(limit, source, over)].append(profile.id)
@@ -412,242 +469,23 @@ class ArCreditProfile(models.Model):
                 values = {"credit_limit": limit, "credit_limit_source": source, "over_limit": over}
                 self.browse(ids).sudo().write(values)
 
-    # ------------------------------------------------------------------
-    # Credit score
-    # ------------------------------------------------------------------
+    def _limit_with_rating(self, rating):
+        """The effective limit this profile would have with ``rating``.
 
-    def _compute_scores(self):
-        """Score these profiles from their own payment history: {profile id: (score, details)}.
-
-        The one place the score formula lives; the review job, the "Re-score"
-        button and the partner form all use it. One aggregate query per company.
+        A new rating brings its default limit (the customer's own limit is
+        cleared when the rating changes); the same rating keeps the current one.
         """
-        results = {}
-        today = fields.Date.context_today(self)
-        since = today - relativedelta(months=12)
-        for company, profiles in self.grouped("company_id").items():
-            history = profiles._payment_history(company, since, today)
-            min_history = company.ar_credit_min_history
-            for profile in profiles:
-                row = history.get(profile.partner_id.id, {})
-                results[profile.id] = self._score_from_history(row, company, min_history, today)
-        return results
-
-    def _payment_history(self, company, since, today):
-        """Per commercial partner: the figures the score is made of, in one query."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH members AS (
-                    SELECT id, commercial_partner_id FROM res_partner
-                     WHERE commercial_partner_id = ANY(%(partner_ids)s)
-                ),
-                terms AS (
-                    SELECT m.commercial_partner_id AS partner_id, aml.date_maturity, aml.balance,
-                           aml.amount_residual, aml.reconciled, move.invoice_date,
-                           paid.paid_date
-                      FROM account_move_line aml
-                      JOIN account_move move ON move.id = aml.move_id
-                      JOIN members m ON m.id = aml.partner_id
-                      LEFT JOIN LATERAL (
-                          SELECT MAX(apr.max_date) AS paid_date
-                            FROM account_partial_reconcile apr
-                           WHERE apr.debit_move_id = aml.id
-                      ) paid ON aml.reconciled
-                     WHERE aml.company_id = %(company_id)s
-                       AND aml.display_type = 'payment_term'
-                       AND move.move_type = 'out_invoice'
-                       AND move.state = 'posted'
-                       AND aml.balance > 0
-                )
-                SELECT partner_id,
-                       MIN(invoice_date) AS first_invoice_date,
-                       COUNT(*) FILTER (WHERE invoice_date >= %(since)s) AS invoices_12m,
-                       COUNT(*) FILTER (
-                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
-                       ) AS due_12m,
-                       COUNT(*) FILTER (
-                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
-                             AND reconciled AND paid_date <= date_maturity
-                       ) AS on_time_12m,
-                       SUM(balance * GREATEST(COALESCE(paid_date, %(today)s) - date_maturity, 0)) FILTER (
-                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
-                       ) AS weighted_days_late,
-                       SUM(balance) FILTER (
-                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
-                       ) AS due_amount_12m,
-                       SUM(balance * GREATEST(COALESCE(paid_date, %(today)s) - date_maturity, 0)) FILTER (
-                           WHERE date_maturity >= %(recent)s AND date_maturity < %(today)s
-                       ) AS weighted_days_late_3m,
-                       SUM(balance) FILTER (
-                           WHERE date_maturity >= %(recent)s AND date_maturity < %(today)s
-                       ) AS due_amount_3m,
-                       COUNT(*) FILTER (
-                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
-                             AND COALESCE(paid_date, %(today)s) - date_maturity > 90
-                       ) AS past_90_12m,
-                       SUM(amount_residual) FILTER (WHERE NOT reconciled OR reconciled IS NULL) AS open_amount,
-                       SUM(amount_residual) FILTER (
-                           WHERE (NOT reconciled OR reconciled IS NULL) AND date_maturity < %(today)s
-                       ) AS overdue_amount
-                  FROM terms
-                 GROUP BY partner_id
-                """,
-                partner_ids=self.partner_id.ids,
-                company_id=company.id,
-                since=since,
-                recent=today - relativedelta(months=3),
-                today=today,
-            )
-        )
-        return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
+        self.ensure_one()
+        if rating == self.rating_id:
+            return self.credit_limit
+        return self._effective_limit(self.company_id, rating=rating)[0]
 
     @api.model
-    def _prediction_from_history(self, row):
-        """How late this customer pays, and how likely an invoice is to pass 90 days overdue.
-
-        Delay: amount-weighted days late over 12 months, leaning on the last 3 months
-        when there are some (the recent trend). Likelihood: invoices past 90 days over
-        invoices due, with a prior of 1 in 10 worth two invoices (new customers: 10 %).
-        """
-        due = row.get("due_12m") or 0
-        delay_12m = (row.get("weighted_days_late") or 0.0) / (row.get("due_amount_12m") or 1.0)
-        recent_amount = row.get("due_amount_3m") or 0.0
-        delay_3m = (row.get("weighted_days_late_3m") or 0.0) / recent_amount if recent_amount else None
-        delay = delay_12m if delay_3m is None else (delay_12m + delay_3m) / 2
-        past_90 = row.get("past_90_12m") or 0
-        return {
-            "invoices_due": due,
-            "delay_12m": round(delay_12m, 1),
-            "delay_3m": round(delay_3m, 1) if delay_3m is not None else None,
-            "delay": round(delay, 1),
-            "past_90": past_90,
-            "p90": round((past_90 + PAST_90_PRIOR * PAST_90_PRIOR_WEIGHT) / (due + PAST_90_PRIOR_WEIGHT), 4),
-        }
-
-    @api.model
-    def _score_from_history(self, row, company, min_history, today):
-        due = row.get("due_12m") or 0
-        prediction = self._prediction_from_history(row)
-        if due < min_history:
-            score = company.ar_credit_new_customer_score
-            return score, {
-                "new_customer": True,
-                "invoices_due": due,
-                "min_history": min_history,
-                "score": score,
-                "factors": [],
-                "prediction": prediction,
-            }
-        on_time_ratio = (row["on_time_12m"] or 0) / due
-        avg_days_late = (row["weighted_days_late"] or 0.0) / (row["due_amount_12m"] or 1.0)
-        open_amount = row["open_amount"] or 0.0
-        overdue_share = min(max((row["overdue_amount"] or 0.0) / open_amount, 0.0), 1.0) if open_amount > 0 else 0.0
-        months = 0
-        if row.get("first_invoice_date"):
-            delta = relativedelta(today, row["first_invoice_date"])
-            months = delta.years * 12 + delta.months
-        invoices_12m = row.get("invoices_12m") or 0
-        relationship = 0.5 * min(months / RELATIONSHIP_FULL_MONTHS, 1.0) + 0.5 * min(
-            invoices_12m / RELATIONSHIP_FULL_INVOICES, 1.0
-        )
-        factors = [
-            {
-                "key": "on_time",
-                "value": round(on_time_ratio * 100, 1),
-                "points": SCORE_WEIGHTS["on_time"] * on_time_ratio,
-                "detail": {"on_time": row["on_time_12m"] or 0, "due": due},
-            },
-            {
-                "key": "days_late",
-                "value": round(avg_days_late, 1),
-                "points": SCORE_WEIGHTS["days_late"] * max(0.0, 1 - avg_days_late / DAYS_LATE_ZERO_POINTS),
-                "detail": {},
-            },
-            {
-                "key": "overdue_share",
-                "value": round(overdue_share * 100, 1),
-                "points": SCORE_WEIGHTS["overdue_share"] * (1 - overdue_share),
-                "detail": {},
-            },
-            {
-                "key": "relationship",
-                "value": months,
-                "points": SCORE_WEIGHTS["relationship"] * relationship,
-                "detail": {"months": months, "invoices_12m": invoices_12m},
-            },
-        ]
-        for factor in factors:
-            factor["points"] = round(factor["points"], 1)
-            factor["max"] = SCORE_WEIGHTS[factor["key"]]
-        score = max(0, min(100, math.floor(sum(f["points"] for f in factors) + 0.5)))
-        return score, {
-            "new_customer": False,
-            "invoices_due": due,
-            "score": score,
-            "factors": factors,
-            "prediction": prediction,
-        }
-
-    def _apply_scores(self, scores):
-        today = fields.Date.context_today(self)
-        for profile in self:
-            score, details = scores[profile.id]
-            prediction = details["prediction"]
-            profile.sudo().write(
-                {
-                    "score": score,
-                    "score_details": details,
-                    "score_date": today,
-                    "payment_delay": prediction["delay"],
-                    "past_90_likelihood": prediction["p90"],
-                }
-            )
-
-    # ------------------------------------------------------------------
-    # Review
-    # ------------------------------------------------------------------
-
-    def _review(self, origin="job", reason=None):
-        """Re-score these profiles and apply (or propose) the rating the score gives.
-
-        Writes one ar.credit.review row per profile. When the company asks for
-        approval, a rating change found by the job becomes a proposal that a
-        credit manager approves or rejects; a credit manager's own review applies.
-        """
-        old_scores = {profile.id: profile.score for profile in self}
-        scores = self._compute_scores()
-        self._apply_scores(scores)
-        Rating = self.env["ar.credit.rating"]
-        review_values = []
-        for profile in self:
-            company = profile.company_id
-            score = scores[profile.id][0]
-            new_rating = Rating._rating_for_score(score, company) or profile.rating_id
-            changed = new_rating != profile.rating_id
-            proposed = changed and origin == "job" and company.ar_credit_approval_required
-            review_values.append(
-                {
-                    "profile_id": profile.id,
-                    "origin": origin,
-                    "old_score": old_scores[profile.id],
-                    "new_score": score,
-                    "old_rating_id": profile.rating_id.id,
-                    "new_rating_id": new_rating.id,
-                    "old_limit": profile.credit_limit,
-                    "new_limit": profile._limit_with_rating(new_rating),
-                    "state": "proposed" if proposed else "applied",
-                    "reason": reason or self.env._("Periodic credit review"),
-                }
-            )
-            interval = (new_rating or profile.rating_id).review_interval_months or 6
-            profile.sudo().next_review_date = profile._review_date_after(interval)
-        reviews = self.env["ar.credit.review"].sudo().create(review_values)
-        for review in reviews.filtered(lambda r: r.state == "proposed"):
-            review.profile_id.sudo().pending_review_id = review
-        reviews.filtered(lambda r: r.state == "applied")._apply_to_profile()
-        return reviews
+    def _new_customer_terms(self, company, partner=None):
+        """(limit, prepayment required) of a customer without a profile in ``company`` yet:
+        those of the rating the company's starting score gives."""
+        rating = self.env["ar.credit.rating"]._rating_for_score(company.ar_credit_new_customer_score, company)
+        return self._effective_limit(company, partner, rating)[0], rating.prepayment_required
 
     def _prediction_note(self):
         """The payment prediction in one sentence, e.g. pays on average 12 days late over 23 invoices."""
@@ -684,51 +522,6 @@ class ArCreditProfile(models.Model):
 
     def _review_date_after(self, months):
         return fields.Date.context_today(self) + relativedelta(months=months)
-
-    def _limit_with_rating(self, rating):
-        """The effective limit this profile would have with ``rating``.
-
-        A new rating brings its default limit (the customer's own limit is
-        cleared when the rating changes); the same rating keeps the current one.
-        """
-        self.ensure_one()
-        if rating == self.rating_id:
-            return self.credit_limit
-        if rating.default_credit_limit:
-            return rating.default_credit_limit
-        Partner = self.env["res.partner"].with_company(self.company_id)
-        return Partner._fields["credit_limit"].get_company_dependent_fallback(Partner) or 0.0
-
-    @api.model
-    def _cron_review_due(self, batch_size=None, time_budget=300):
-        """Daily job: create the missing profiles of customers, then review those whose date has come."""
-        self._create_missing_customer_profiles()
-        today = fields.Date.context_today(self)
-        domain = [
-            ("company_id.ar_credit_review_enabled", "=", True),
-            "|",
-            ("next_review_date", "=", False),
-            ("next_review_date", "<=", today),
-            ("partner_id.active", "=", True),
-        ]
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
-        started, done = time.monotonic(), 0
-        while True:
-            batch = self.sudo().search(domain, limit=batch_size or 500, order="id")
-            if not batch:
-                break
-            for company, profiles in batch.grouped("company_id").items():
-                profiles.with_company(company)._review(origin="job")
-            done += len(batch)
-            remaining = self.sudo().search_count(domain)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
-            if auto_commit:
-                # One transaction per batch, so a long run keeps what it did.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-            if not remaining or time.monotonic() - started > time_budget:
-                break
-        _logger.info("Credit review: %s customer(s) reviewed", done)
-        return done
 
     @api.model
     def _create_missing_customer_profiles(self):
@@ -774,12 +567,16 @@ class ArCreditProfile(models.Model):
             "WHERE open_receivable <> 0 OR oldest_due_date IS NOT NULL"
         )
         partner_ids = [row[0] for row in self.env.cr.fetchall()]
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
-        for start in range(0, len(partner_ids), batch_size):
-            self._refresh_exposure(self.env["res.partner"].browse(partner_ids[start : start + batch_size]))
-            if auto_commit:
-                # One transaction per batch, so a long run keeps what it did.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+        todo = list(split_every(batch_size, partner_ids, list))
+
+        def refresh_batch():
+            if not todo:
+                return None
+            batch = todo.pop(0)
+            self._refresh_exposure(self.env["res.partner"].browse(batch))
+            return len(batch)
+
+        run_in_batches(self.env, refresh_batch, lambda: sum(len(batch) for batch in todo))
         return len(partner_ids)
 
     # ------------------------------------------------------------------
@@ -867,21 +664,11 @@ class ArCreditProfile(models.Model):
 
     def _log_event(self, kind, note, **values):
         """Record a collection-ledger event and a chatter note on each customer."""
-        events = (
-            self.env["ar.collection.event"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "partner_id": profile.partner_id.id,
-                        "company_id": profile.company_id.id,
-                        "kind": kind,
-                        "note": note,
-                        **values,
-                    }
-                    for profile in self
-                ]
-            )
+        events = self.env["ar.collection.event"]._log_many(
+            [
+                {**values, "partner": profile.partner_id, "company": profile.company_id, "kind": kind, "note": note}
+                for profile in self
+            ]
         )
         labels = dict(self.env["ar.collection.event"]._fields["kind"]._description_selection(self.env))
         for company, profiles in self.grouped("company_id").items():
@@ -901,9 +688,47 @@ class ArCreditProfile(models.Model):
 
     def action_review_now(self):
         self._check_credit_manager()
-        self._review(origin="manual")
+        self.env["ar.credit.review"]._review(self, origin="manual")
         return True
 
     def action_rescore(self):
-        self._apply_scores(self._compute_scores())
+        Review = self.env["ar.credit.review"]
+        Review._apply_scores(self, Review._compute_scores(self))
         return True
+
+    def action_open_dossier(self):
+        """The customer's dossier: its form, on the collection tab."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+            "context": {"ar_open_tab": "ar_collection"},
+        }
+
+    def _collector(self):
+        self.ensure_one()
+        return self.collector_id or self.partner_id.user_id or self.company_id.ar_credit_manager_id
+
+    def _money(self, amount):
+        return formatLang(self.env, amount, currency_obj=self.company_id.currency_id)
+
+    # ------------------------------------------------------------------
+    # Pause
+    # ------------------------------------------------------------------
+
+    def action_pause_collection(self, until, reason):
+        """Force majeure: leave the customer alone until ``until`` (credit managers)."""
+        self._check_credit_manager()
+        if not until or until <= fields.Date.context_today(self):
+            raise UserError(self.env._("Pause until a date in the future."))
+        if not (reason or "").strip():
+            raise UserError(self.env._("Give the reason for pausing the collection: it is logged."))
+        self.sudo().write({"collection_paused_until": until, "collection_pause_reason": reason})
+        self._log_event(
+            "note",
+            self.env._(
+                "Collection paused until %(date)s: %(reason)s", date=format_date(self.env, until), reason=reason
+            ),
+        )

@@ -1,10 +1,28 @@
+"""The credit history (信用档案): every change of a customer's score, rating or limit, and the
+review that rescores customers and applies (or proposes) the rating their score gives.
+
+The score formula itself is plain Python (``tools/credit_score.py``); this file reads the
+payment history it needs, applies the result, logs each change (``_log_change``, the one way
+a change is recorded) and runs the review job.
+"""
+
+import logging
+
+from dateutil.relativedelta import relativedelta
+
 from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..tools.batch_jobs import run_in_batches
+from ..tools.credit_score import score_from_history
 
 # Context key under which the review's own methods may update a row.
 DECISION_CONTEXT = "ar_credit_review_decision"
+
+_logger = logging.getLogger(__name__)
 
 
 class ArCreditReview(models.Model):
@@ -114,3 +132,213 @@ class ArCreditReview(models.Model):
             profile._refresh_limits()
             if review.new_limit != profile.credit_limit:
                 review.with_context(**{DECISION_CONTEXT: True}).new_limit = profile.credit_limit
+
+    # ------------------------------------------------------------------
+    # Logging a change
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _log_change(self, origin, reason, changes, state="applied"):
+        """Record changes of customers' credit, one history row each, in one create.
+
+        ``changes`` is a list of (profile, {field: new value}) where the fields are any of
+        new_score, new_rating_id, new_limit (and old_limit when the profile no longer holds
+        it): what is not given is the profile's current value, before and after. The one way
+        a score, rating or limit change is logged, by the job, a review or a hand change.
+        """
+        values = []
+        for profile, change in changes:
+            values.append(
+                {
+                    "profile_id": profile.id,
+                    "origin": origin,
+                    "reason": reason,
+                    "state": state,
+                    "old_score": profile.score,
+                    "new_score": profile.score,
+                    "old_rating_id": profile.rating_id.id,
+                    "new_rating_id": profile.rating_id.id,
+                    "old_limit": profile.credit_limit,
+                    "new_limit": profile.credit_limit,
+                    **change,
+                }
+            )
+        return self.sudo().create(values)
+
+    # ------------------------------------------------------------------
+    # Scoring
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _compute_scores(self, profiles):
+        """Score ``profiles`` from their own payment history: {profile id: (score, details)}.
+
+        The review job, the "Re-score" button and the partner form all come here; the
+        formula is ``tools/credit_score.py``. One aggregate query per company.
+        """
+        results = {}
+        today = fields.Date.context_today(self)
+        since = today - relativedelta(months=12)
+        for company, company_profiles in profiles.grouped("company_id").items():
+            history = self._payment_history(company_profiles.partner_id, company, since, today)
+            for profile in company_profiles:
+                results[profile.id] = score_from_history(
+                    history.get(profile.partner_id.id, {}),
+                    company.ar_credit_new_customer_score,
+                    company.ar_credit_min_history,
+                    today,
+                )
+        return results
+
+    @api.model
+    def _payment_history(self, partners, company, since, today):
+        """Per commercial partner: the figures the score is made of, in one query."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH members AS (
+                    SELECT id, commercial_partner_id FROM res_partner
+                     WHERE commercial_partner_id = ANY(%(partner_ids)s)
+                ),
+                terms AS (
+                    SELECT m.commercial_partner_id AS partner_id, aml.date_maturity, aml.balance,
+                           aml.amount_residual, aml.reconciled, move.invoice_date,
+                           paid.paid_date
+                      FROM account_move_line aml
+                      JOIN account_move move ON move.id = aml.move_id
+                      JOIN members m ON m.id = aml.partner_id
+                      LEFT JOIN LATERAL (
+                          SELECT MAX(apr.max_date) AS paid_date
+                            FROM account_partial_reconcile apr
+                           WHERE apr.debit_move_id = aml.id
+                      ) paid ON aml.reconciled
+                     WHERE aml.company_id = %(company_id)s
+                       AND aml.display_type = 'payment_term'
+                       AND move.move_type = 'out_invoice'
+                       AND move.state = 'posted'
+                       AND aml.balance > 0
+                )
+                SELECT partner_id,
+                       MIN(invoice_date) AS first_invoice_date,
+                       COUNT(*) FILTER (WHERE invoice_date >= %(since)s) AS invoices_12m,
+                       COUNT(*) FILTER (
+                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
+                       ) AS due_12m,
+                       COUNT(*) FILTER (
+                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
+                             AND reconciled AND paid_date <= date_maturity
+                       ) AS on_time_12m,
+                       SUM(balance * GREATEST(COALESCE(paid_date, %(today)s) - date_maturity, 0)) FILTER (
+                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
+                       ) AS weighted_days_late,
+                       SUM(balance) FILTER (
+                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
+                       ) AS due_amount_12m,
+                       SUM(balance * GREATEST(COALESCE(paid_date, %(today)s) - date_maturity, 0)) FILTER (
+                           WHERE date_maturity >= %(recent)s AND date_maturity < %(today)s
+                       ) AS weighted_days_late_3m,
+                       SUM(balance) FILTER (
+                           WHERE date_maturity >= %(recent)s AND date_maturity < %(today)s
+                       ) AS due_amount_3m,
+                       COUNT(*) FILTER (
+                           WHERE date_maturity >= %(since)s AND date_maturity < %(today)s
+                             AND COALESCE(paid_date, %(today)s) - date_maturity > 90
+                       ) AS past_90_12m,
+                       SUM(amount_residual) FILTER (WHERE reconciled IS NOT TRUE) AS open_amount,
+                       SUM(amount_residual) FILTER (
+                           WHERE reconciled IS NOT TRUE AND date_maturity < %(today)s
+                       ) AS overdue_amount
+                  FROM terms
+                 GROUP BY partner_id
+                """,
+                partner_ids=partners.ids,
+                company_id=company.id,
+                since=since,
+                recent=today - relativedelta(months=3),
+                today=today,
+            )
+        )
+        return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
+
+    @api.model
+    def _apply_scores(self, profiles, scores):
+        """Store each profile's score, its explanation and its payment prediction."""
+        today = fields.Date.context_today(self)
+        for profile in profiles:
+            score, details = scores[profile.id]
+            prediction = details["prediction"]
+            profile.sudo().write(
+                {
+                    "score": score,
+                    "score_details": details,
+                    "score_date": today,
+                    "payment_delay": prediction["delay"],
+                    "past_90_likelihood": prediction["p90"],
+                }
+            )
+
+    # ------------------------------------------------------------------
+    # Review
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _review(self, profiles, origin="job", reason=None):
+        """Re-score ``profiles`` and apply (or propose) the rating the score gives.
+
+        Logs one history row per profile. When the company asks for approval, a rating
+        change found by the job becomes a proposal that a credit manager approves or
+        rejects; a credit manager's own review applies.
+        """
+        old_scores = {profile.id: profile.score for profile in profiles}
+        scores = self._compute_scores(profiles)
+        self._apply_scores(profiles, scores)
+        Rating = self.env["ar.credit.rating"]
+        reason = reason or self.env._("Periodic credit review")
+        applied, proposed = [], []
+        for profile in profiles:
+            company = profile.company_id
+            new_rating = Rating._rating_for_score(scores[profile.id][0], company) or profile.rating_id
+            change = {
+                "old_score": old_scores[profile.id],
+                "new_rating_id": new_rating.id,
+                "new_limit": profile._limit_with_rating(new_rating),
+            }
+            if new_rating != profile.rating_id and origin == "job" and company.ar_credit_approval_required:
+                proposed.append((profile, change))
+            else:
+                applied.append((profile, change))
+            interval = (new_rating or profile.rating_id).review_interval_months or 6
+            profile.sudo().next_review_date = profile._review_date_after(interval)
+        proposals = self._log_change(origin, reason, proposed, state="proposed")
+        for review in proposals:
+            review.profile_id.sudo().pending_review_id = review
+        reviews = self._log_change(origin, reason, applied)
+        reviews._apply_to_profile()
+        return proposals | reviews
+
+    @api.model
+    def _cron_review_due(self, batch_size=None, time_budget=300):
+        """Daily job: create the missing profiles of customers, then review those whose date has come."""
+        Profile = self.env["ar.credit.profile"].sudo()
+        Profile._create_missing_customer_profiles()
+        today = fields.Date.context_today(self)
+        domain = [
+            ("company_id.ar_credit_review_enabled", "=", True),
+            "|",
+            ("next_review_date", "=", False),
+            ("next_review_date", "<=", today),
+            ("partner_id.active", "=", True),
+        ]
+
+        def review_batch():
+            batch = Profile.search(domain, limit=batch_size or 500, order="id")
+            if not batch:
+                return None
+            for company, profiles in batch.grouped("company_id").items():
+                self.with_company(company)._review(profiles.with_company(company), origin="job")
+            return len(batch)
+
+        done = run_in_batches(self.env, review_batch, lambda: Profile.search_count(domain), time_budget)
+        _logger.info("Credit review: %s customer(s) reviewed", done)
+        return done

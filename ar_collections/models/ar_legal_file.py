@@ -1,3 +1,6 @@
+"""Legal files (法律诉讼档案): a customer's debt handed over to legal action, with its evidence."""
+
+from odoo import Command
 from odoo import api
 from odoo import fields
 from odoo import models
@@ -57,6 +60,43 @@ class ArLegalFile(models.Model):
         for vals, name in zip(vals_list, _next_names(sequence, len(vals_list)), strict=True):
             vals["name"] = name or self.env._("New")
         return super().create(vals_list)
+
+    @api.model
+    def _open_for(self, plans):
+        """Open a legal file for each collection plan's customer that has none open; return
+        the legal files of these customers (the ledger logs each opening)."""
+        if not plans:
+            return self.browse()
+        # The ledger logs each opening: no "created" note nor follower on each new legal file.
+        LegalFile = self.sudo().with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+        profiles = self.env["ar.credit.profile"].union(*(plan.profile for plan in plans))
+        open_files = LegalFile.search([("profile_id", "in", profiles.ids), ("state", "!=", "closed")])
+        having = set(open_files.profile_id.ids)
+        opening = [plan for plan in plans if plan.profile.id not in having]
+        opened = LegalFile.create(
+            [
+                {
+                    "profile_id": plan.profile.id,
+                    "move_ids": [Command.set(plan.listed.ids)],
+                    "amount_claimed": plan.amount_due,
+                }
+                for plan in opening
+            ]
+        )
+        self.env["ar.collection.event"]._log_many(
+            [
+                {
+                    "partner": plan.profile.partner_id,
+                    "company": plan.profile.company_id,
+                    "kind": "legal",
+                    "moves": plan.listed,
+                    "stage_id": plan.stage.id,
+                    "note": self.env._("Legal file %s opened", legal_file.name),
+                }
+                for plan, legal_file in zip(opening, opened, strict=True)
+            ]
+        )
+        return open_files | opened
 
     def _today(self):
         return fields.Date.context_today(self)

@@ -1,3 +1,5 @@
+"""Payment plans (分期付款协议): an agreed schedule of instalments for a customer's invoices."""
+
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -7,6 +9,8 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
+
+from .account_move import CUSTOMER_OPEN_INVOICES_DOMAIN
 
 FREQUENCIES = {
     "weekly": relativedelta(weeks=1),
@@ -40,8 +44,7 @@ class ArPaymentPlan(models.Model):
         string="Invoices",
         required=True,
         check_company=True,
-        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-        "('state', '=', 'posted'), ('payment_state', 'in', ('not_paid', 'partial'))]",
+        domain=CUSTOMER_OPEN_INVOICES_DOMAIN,
     )
     amount_total = fields.Monetary(
         compute="_compute_amount_total",
@@ -144,10 +147,11 @@ class ArPaymentPlan(models.Model):
                 }
             )
             plan.move_ids.sudo()._ar_write({"ar_plan_id": plan.id})
-            plan._log(
-                self.env._(
+            self.env["ar.collection.event"]._log(
+                **plan._ledger_values(),
+                note=self.env._(
                     "Payment plan %(plan)s agreed: %(count)s instalments.", plan=plan.name, count=len(plan.line_ids)
-                )
+                ),
             )
         self.filtered("by_customer")._ar_tell_customer("ar_collections.mail_template_plan_approved")
         return True
@@ -194,14 +198,25 @@ class ArPaymentPlan(models.Model):
             declined_request = plan.state == "draft" and plan.by_customer
             plan.state = "cancelled"
             if was_active:
-                plan._log(self.env._("Payment plan %s cancelled.", plan.name))
+                self.env["ar.collection.event"]._log(
+                    **plan._ledger_values(), note=self.env._("Payment plan %s cancelled.", plan.name)
+                )
             if declined_request:
-                plan._log(self.env._("Payment plan requested in the portal declined."))
+                self.env["ar.collection.event"]._log(
+                    **plan._ledger_values(), note=self.env._("Payment plan requested in the portal declined.")
+                )
                 plan._ar_tell_customer("ar_collections.mail_template_plan_declined")
         return True
 
     def _release_invoices(self):
         self.move_ids.filtered(lambda move: move.ar_plan_id in self).sudo()._ar_write({"ar_plan_id": False})
+
+    @api.model
+    def _cron_follow_up(self):
+        """Daily job: active plans are honoured once paid, broken when an instalment is missed."""
+        plans = self.sudo().search([("state", "=", "active")])
+        plans._check_schedule()
+        return len(plans)
 
     def _check_schedule(self):
         """Honoured once paid; broken when an instalment is missed (after the grace days)."""
@@ -212,7 +227,9 @@ class ArPaymentPlan(models.Model):
             if all_paid or plan.currency_id.compare_amounts(plan.paid_amount, plan.amount_total) >= 0:
                 plan.state = "honoured"
                 plan._release_invoices()
-                plan._log(self.env._("Payment plan %s honoured.", plan.name))
+                self.env["ar.collection.event"]._log(
+                    **plan._ledger_values(), note=self.env._("Payment plan %s honoured.", plan.name)
+                )
                 if plan.waive_fees:
                     plan._waive_late_fees()
                 continue
@@ -228,57 +245,21 @@ class ArPaymentPlan(models.Model):
                     date=missed[0].date,
                     amount=plan.currency_id.format(missed[0].amount),
                 )
-                plan._log(message)
+                self.env["ar.collection.event"]._log(**plan._ledger_values(), note=message)
                 profile = self.env["ar.credit.profile"]._get_or_create(plan.partner_id, plan.company_id)
-                profile._schedule_activity(profile._collector(), self.env._("Broken payment plan"), message)
+                self.env["ar.collection.engine"]._schedule_activity(profile, self.env._("Broken payment plan"), message)
 
     def _waive_late_fees(self):
         fee_lines = self.move_ids.ar_late_fee_line_ids.filtered(lambda line: line.parent_state == "posted")
         fee_lines.move_id._ar_waive_late_fee(self.env._("Payment plan %s honoured", self.name))
 
-    def _log(self, note):
+    def _ledger_values(self):
+        """What the ledger records of this plan (see ``ar.collection.event._log``)."""
         self.ensure_one()
-        return (
-            self.env["ar.collection.event"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": self.partner_id.commercial_partner_id.id,
-                    "company_id": self.company_id.id,
-                    "kind": "plan",
-                    "plan_id": self.id,
-                    "move_ids": [(6, 0, self.move_ids.ids)],
-                    "note": note,
-                }
-            )
-        )
-
-
-class ArPaymentPlanLine(models.Model):
-    _name = "ar.payment.plan.line"
-    _description = "Payment Plan Instalment"
-    _order = "date, id"
-
-    plan_id = fields.Many2one("ar.payment.plan", required=True, ondelete="cascade", index=True)
-    currency_id = fields.Many2one(related="plan_id.currency_id")
-    date = fields.Date(required=True)
-    amount = fields.Monetary(required=True)
-    paid_amount = fields.Monetary(compute="_compute_paid", string="Paid")
-    state = fields.Selection(
-        [("open", "To pay"), ("paid", "Paid"), ("late", "Late")], compute="_compute_paid", string="Status"
-    )
-
-    @api.depends("plan_id.paid_amount", "amount", "date")
-    def _compute_paid(self):
-        """Payments cover the instalments in order of date."""
-        today = fields.Date.context_today(self)
-        for plan in self.plan_id:
-            remaining = plan.paid_amount
-            for line in plan.line_ids.sorted(lambda line: (line.date, line.id)):
-                covered = min(max(remaining, 0.0), line.amount)
-                remaining -= covered
-                line.paid_amount = covered
-                if plan.currency_id.compare_amounts(covered, line.amount) >= 0:
-                    line.state = "paid"
-                else:
-                    line.state = "late" if line.date < today else "open"
+        return {
+            "partner": self.partner_id,
+            "company": self.company_id,
+            "kind": "plan",
+            "moves": self.move_ids,
+            "plan_id": self.id,
+        }

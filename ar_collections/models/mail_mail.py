@@ -14,14 +14,10 @@ class MailMail(models.Model):
             events = (
                 self.env["ar.collection.event"].sudo().search([("mail_id", "in", self.ids), ("failed", "=", False)])
             )
+            labels = dict(self._fields["failure_type"]._description_selection(self.env))
             for event in events:
                 profile = self.env["ar.credit.profile"]._get_or_create(event.partner_id, event.company_id)
-                plan = {
-                    "stage": event.stage_id,
-                    "listed": event.move_ids,
-                    "amount_due": event.amount_due,
-                    "days_overdue": event.days_overdue,
-                }
-                labels = dict(self._fields["failure_type"]._description_selection(self.env))
-                profile._log_failure(plan, failure_reason or labels.get(failure_type, failure_type))
+                self.env["ar.collection.engine"]._log_failure(
+                    profile, event.stage_id, event.move_ids, failure_reason or labels.get(failure_type, failure_type)
+                )
         return super()._postprocess_sent_message(success_pids, failure_reason=failure_reason, failure_type=failure_type)

@@ -3,6 +3,8 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import ValidationError
 
+from ..tools.groups import CREDIT_MANAGER_GROUP
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -36,7 +38,7 @@ class ResCompany(models.Model):
     ar_credit_manager_id = fields.Many2one(
         "res.users",
         string="Credit Manager",
-        domain=lambda self: [("groups_id", "in", self.env.ref("ar_collections.group_ar_credit_manager").ids)],
+        domain=lambda self: [("groups_id", "in", self.env.ref(CREDIT_MANAGER_GROUP).ids)],
         help="Receives the requests for credit approval (blocked quotations accepted online).",
     )
 

@@ -5,6 +5,8 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import ValidationError
 
+from ..tools.groups import CREDIT_MANAGER_GROUP
+
 PROFILE = "ar_credit_profile_id"
 # The profile shown is the current company's: so are the figures read through it.
 COMPANY = ("company",)
@@ -234,7 +236,7 @@ class ResPartner(models.Model):
 
     @api.depends_context("uid")
     def _compute_ar_is_credit_manager(self):
-        self.ar_is_credit_manager = self.env.user.has_group("ar_collections.group_ar_credit_manager")
+        self.ar_is_credit_manager = self.env.user.has_group(CREDIT_MANAGER_GROUP)
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
@@ -251,22 +253,11 @@ class ResPartner(models.Model):
                 continue
             profile._check_credit_manager()
             reason = self.env.context.get("ar_credit_reason") or self.env._("Rating changed by hand")
-            review = (
-                self.env["ar.credit.review"]
-                .sudo()
-                .create(
-                    {
-                        "profile_id": profile.id,
-                        "origin": "rating",
-                        "old_score": profile.score,
-                        "new_score": profile.score,
-                        "old_rating_id": profile.rating_id.id,
-                        "new_rating_id": partner.ar_credit_rating_id.id,
-                        "old_limit": profile.credit_limit,
-                        "new_limit": profile._limit_with_rating(partner.ar_credit_rating_id),
-                        "reason": reason,
-                    }
-                )
+            rating = partner.ar_credit_rating_id
+            review = self.env["ar.credit.review"]._log_change(
+                "rating",
+                reason,
+                [(profile, {"new_rating_id": rating.id, "new_limit": profile._limit_with_rating(rating)})],
             )
             review._apply_to_profile()
             interval = partner.ar_credit_rating_id.review_interval_months or 6
@@ -361,22 +352,14 @@ class ResPartner(models.Model):
         result = super(ResPartner, self.with_context(ar_credit_no_log=True)).write(vals)
         profiles._refresh_limits()
         reason = self.env.context.get("ar_credit_reason") or self.env._("Credit limit changed by hand")
-        self.env["ar.credit.review"].sudo().create(
+        self.env["ar.credit.review"]._log_change(
+            "limit",
+            reason,
             [
-                {
-                    "profile_id": profile.id,
-                    "origin": "limit",
-                    "old_score": profile.score,
-                    "new_score": profile.score,
-                    "old_rating_id": profile.rating_id.id,
-                    "new_rating_id": profile.rating_id.id,
-                    "old_limit": old_limits[profile.partner_id.id],
-                    "new_limit": profile.credit_limit,
-                    "reason": reason,
-                }
+                (profile, {"old_limit": old_limits[profile.partner_id.id]})
                 for profile in profiles
                 if old_limits[profile.partner_id.id] != profile.credit_limit
-            ]
+            ],
         )
         return result
 

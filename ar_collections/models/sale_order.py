@@ -6,7 +6,8 @@ from odoo.exceptions import UserError
 from odoo.tools import formatLang
 from odoo.tools import plaintext2html
 
-CREDIT_MANAGER_GROUP = "ar_collections.group_ar_credit_manager"
+from ..tools.groups import CREDIT_MANAGER_GROUP
+
 # Fields only the credit-release flow may write.
 RELEASE_FIELDS = {
     "ar_credit_pending",
@@ -135,12 +136,13 @@ class SaleOrder(models.Model):
                 issues.append({"rule": "hold", "profile": profile})
         company_currency = self.company_id.currency_id
         amount = company_currency.round(self.amount_total / (self.currency_rate or 1.0))
+        Profile = self.env["ar.credit.profile"]
         if payer_profile:
             limit, prepayment = payer_profile.credit_limit, payer_profile.rating_id.prepayment_required
         else:
-            limit, prepayment = self._ar_new_customer_terms()
+            limit, prepayment = Profile._new_customer_terms(self.company_id, payer)
         exposure = payer_profile.exposure
-        over_limit = bool(limit) and company_currency.compare_amounts(exposure + amount, limit) > 0
+        over_limit = Profile._exceeds_limit(exposure + amount, limit, company_currency)
         if (over_limit or prepayment) and self._ar_fully_prepaid():
             return issues
         if prepayment:
@@ -158,17 +160,6 @@ class SaleOrder(models.Model):
 
     def _ar_fully_prepaid(self):
         return self.currency_id.compare_amounts(self.amount_paid, self.amount_total) >= 0
-
-    def _ar_new_customer_terms(self):
-        """(limit, prepayment required) of a customer without a profile yet: the starting rating's."""
-        company = self.company_id
-        rating = self.env["ar.credit.rating"]._rating_for_score(company.ar_credit_new_customer_score, company)
-        if rating.default_credit_limit:
-            return rating.default_credit_limit, rating.prepayment_required
-        Partner = self.env["res.partner"].with_company(company)
-        return Partner._fields["credit_limit"].get_company_dependent_fallback(
-            Partner
-        ) or 0.0, rating.prepayment_required
 
     def _ar_credit_message(self, issues, with_release=True):
         """The explanation a user reads: which rule, with the figures."""

@@ -89,6 +89,11 @@ class ArCollectionsCommon(AccountTestInvoicingCommon):
             **values,
         )
 
+    def _follow_up(self):
+        """The daily follow-up jobs of promises and payment plans."""
+        self.env["ar.collection.promise"]._cron_follow_up()
+        self.env["ar.payment.plan"]._cron_follow_up()
+
     @classmethod
     def _ar_profile(cls, partner, company=None):
         """The credit profile of ``partner``'s commercial partner in ``company`` (may be empty)."""

@@ -65,27 +65,29 @@ class TestConcurrentCollectionRuns(BaseCase):
 
         job, manual = self._env(), self._env()
         # The job locks its first batch...
-        batch = job["ar.credit.profile"]._lock_due_profiles(company, today, 3)
+        batch = job["ar.collection.engine"]._lock_due_profiles(company, today, 3)
         self.assertEqual(len(batch), 3)
         # ...while a credit manager runs the collection of every due customer by hand.
-        manual_done = manual["ar.credit.profile"].browse(due.ids)._run_collection(today=today)
+        manual_done = manual["ar.collection.engine"]._run_collection(
+            manual["ar.credit.profile"].browse(due.ids), today=today
+        )
         manual.cr.commit()
         self.assertGreater(manual_done, 0)
         contacted_by_hand = self._communications(self._env())
         self.assertFalse(
             set(contacted_by_hand) & set(batch.partner_id.ids), "the customers the job holds are left to it"
         )
-        job_done = batch._run_collection(today=today)
+        job_done = job["ar.collection.engine"]._run_collection(batch, today=today)
         job.cr.commit()
         self.assertGreater(job_done, 0)
 
         # The job's next batches find nothing left.
         later = self._env()
-        self.assertEqual(later["ar.credit.profile"]._cron_escalate(), 0)
+        self.assertEqual(later["ar.collection.engine"]._cron_escalate(), 0)
         communications = self._communications(later)
         self.assertEqual(set(communications.values()), {1}, f"one communication per customer: {communications}")
         self.assertEqual(len(communications), manual_done + job_done)
 
     def _due_ids(self, env, company, today):
-        env.cr.execute(env["ar.credit.profile"]._due_profiles_query(company, today, ()))
+        env.cr.execute(env["ar.collection.engine"]._due_profiles_query(company, today, ()))
         return [row[0] for row in env.cr.fetchall()]

@@ -26,7 +26,7 @@ class CollectionCase(ArCollectionsCommon):
 
     def _run(self, on_date, **kwargs):
         with freeze_time(on_date):
-            return self.Profile._cron_escalate(**kwargs)
+            return self.env["ar.collection.engine"]._cron_escalate(**kwargs)
 
     def _events(self, partner=None, kind=None):
         domain = [("partner_id", "=", (partner or self.customer).id)]
@@ -291,7 +291,7 @@ class TestEscalation(CollectionCase):
             self.env.invalidate_all()
             start = self.env.cr.sql_log_count
             with freeze_time(self._ar_today()):
-                profile._run_collection()
+                self.env["ar.collection.engine"]._run_collection(profile)
             return self.env.cr.sql_log_count - start
 
         queries(warm)  # compiles the letter and email templates once
@@ -313,7 +313,7 @@ class TestEscalation(CollectionCase):
         self.env.invalidate_all()
         start = self.env.cr.sql_log_count
         with freeze_time(self._ar_today()):
-            done = profiles._run_collection()
+            done = self.env["ar.collection.engine"]._run_collection(profiles)
         self.assertEqual(done, len(partners))
         return self.env.cr.sql_log_count - start
 
@@ -352,7 +352,7 @@ class TestEscalation(CollectionCase):
         self._ar_invoice(self.customer, 700.0, days_overdue=20, company=company_2)
         profiles = self._ar_profile(self.customer) | self._ar_profile(self.customer, company_2)
         with freeze_time(self._ar_today()):
-            self.assertEqual(profiles._run_collection(), 2)
+            self.assertEqual(self.env["ar.collection.engine"]._run_collection(profiles), 2)
         events = self._emails()
         self.assertEqual(events.company_id, self.env.company | company_2)
         for event in events:

@@ -47,7 +47,7 @@ class TestPromises(CollectionCase):
         self.assertEqual(len(self._emails()), 1, "nothing sent before the promised date")
         # Promised date (5) + grace (2) passed, unpaid: broken.
         with freeze_time(today + timedelta(days=8)):
-            self.Profile._cron_follow_up_promises_and_plans()
+            self._follow_up()
         self.assertEqual(promise.state, "broken")
         self.assertFalse(invoice.ar_promise_id)
         self.assertEqual(invoice.ar_stage_id, self.stage["friendly"], "resumes at the stage it had")
@@ -60,7 +60,7 @@ class TestPromises(CollectionCase):
         invoice = self._ar_invoice(self.customer, 1000.0, days_overdue=3)
         promise = self._log_promise(invoice, days=5)
         self._ar_pay(invoice)
-        self.Profile._cron_follow_up_promises_and_plans()
+        self._follow_up()
         self.assertEqual(promise.state, "kept")
         self.assertEqual(promise.paid_amount, 1000.0)
 
@@ -153,7 +153,7 @@ class TestPaymentPlans(CollectionCase):
         self._ar_pay(invoices[0], amount=333.33)
         self.assertEqual(plan.line_ids.mapped("state"), ["paid", "open", "open"])
         self._ar_pay(invoices)
-        self.Profile._cron_follow_up_promises_and_plans()
+        self._follow_up()
         self.assertEqual(plan.state, "honoured")
 
     def test_a_missed_instalment_breaks_the_plan_and_escalation_resumes(self):
@@ -161,7 +161,7 @@ class TestPaymentPlans(CollectionCase):
         plan = self._plan(invoice)
         plan.action_confirm()
         with freeze_time(self._ar_today() + timedelta(days=11)):  # first instalment + 3 grace days passed
-            self.Profile._cron_follow_up_promises_and_plans()
+            self._follow_up()
         self.assertEqual(plan.state, "broken")
         self.assertFalse(invoice.ar_plan_id)
         self.assertTrue(self._events(kind="plan").filtered(lambda e: "broken" in e.note))

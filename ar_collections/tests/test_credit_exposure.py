@@ -1,5 +1,6 @@
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import ArCollectionsCommon
 
@@ -151,3 +152,60 @@ class TestCreditExposure(ArCollectionsCommon):
         self.assertEqual(self._ar_profile(self.customer).draft_invoiced, 150.0)
         draft.unlink()
         self.assertEqual(self._ar_profile(self.customer).draft_invoiced, 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestEffectiveLimit(ArCollectionsCommon):
+    """One effective limit, one over-limit rule: the stored flag (SQL), the profile (Python)
+    and the order check agree, down to the cent."""
+
+    def test_the_limit_is_the_customers_own_else_its_ratings_else_the_companys(self):
+        Profile = self.env["ar.credit.profile"]
+        company, rating = self.env.company, self._ar_rating("B")
+        self.assertEqual(Profile._effective_limit(company, self.customer, rating), (20000.0, "rating"))
+        self.customer.write({"use_partner_credit_limit": True, "credit_limit": 5000.0})
+        self.assertEqual(Profile._effective_limit(company, self.customer, rating), (5000.0, "partner"))
+        self.assertEqual(Profile._effective_limit(company, rating=self._ar_rating("D")), (0.0, "company"))
+        profile = self._ar_profile(self.customer)
+        self.assertEqual((profile.credit_limit, profile.credit_limit_source), (5000.0, "partner"))
+
+    def test_sql_and_python_agree_on_the_over_limit_boundary(self):
+        Profile = self.env["ar.credit.profile"]
+        currency = self.env.company.currency_id
+        cases = [
+            (1000.0, 1000.0, False),
+            (1000.004, 1000.0, False),
+            (1000.005, 1000.0, True),
+            (1000.01, 1000.0, True),
+            (999.99, 1000.0, False),
+            (5.0, 0.0, False),
+            (5.0, 0.004, False),
+        ]
+        for exposure, limit, over in cases:
+            with self.subTest(exposure=exposure, limit=limit):
+                self.assertEqual(Profile._exceeds_limit(exposure, limit, currency), over)
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT %s",
+                        Profile._over_limit_sql(
+                            SQL("%s::numeric", exposure), SQL("%s::numeric", limit), SQL("%s", currency.rounding)
+                        ),
+                    )
+                )
+                self.assertEqual(self.env.cr.fetchone()[0], over, "the SQL flag says the same")
+
+    def test_exposure_exactly_at_the_limit_is_not_over_it(self):
+        self.customer.write({"use_partner_credit_limit": True, "credit_limit": 1000.0})
+        self._ar_invoice(self.customer, 600.0, days_overdue=-10)
+        profile = self._ar_profile(self.customer)
+        order = self._ar_sale_order(self.customer, 400.0)
+        self.assertFalse(order.ar_credit_blocked, "600 + 400 is exactly the limit")
+        self.assertFalse(order.partner_credit_warning)
+        order.action_confirm()
+        self.assertEqual(profile.exposure, 1000.0)
+        self.assertFalse(profile.over_limit, "stored by the exposure statement (SQL)")
+        profile._refresh_limits()
+        self.assertFalse(profile.over_limit, "and by the limits (Python)")
+        self.assertTrue(self._ar_sale_order(self.customer, 0.01).ar_credit_blocked, "a cent more is over")
+        self._ar_invoice(self.customer, 0.01, days_overdue=-10)
+        self.assertTrue(profile.over_limit)

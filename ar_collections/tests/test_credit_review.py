@@ -33,7 +33,7 @@ class TestCreditReview(ArCollectionsCommon):
             {"use_partner_credit_limit": True, "credit_limit": 20000.0}
         )
 
-        self.Profile._cron_review_due()
+        self.env["ar.credit.review"]._cron_review_due()
 
         review = self._reviews(self.late_payer).filtered(lambda r: r.origin == "job")
         self.assertRecordValues(
@@ -56,18 +56,18 @@ class TestCreditReview(ArCollectionsCommon):
         self.assertEqual(profile.next_review_date, self._ar_today() + relativedelta(months=1))
 
     def test_the_job_is_idempotent_the_same_day_and_reviews_again_when_due(self):
-        self.Profile._cron_review_due()
+        self.env["ar.credit.review"]._cron_review_due()
         count = len(self._reviews(self.late_payer))
-        self.Profile._cron_review_due()
+        self.env["ar.credit.review"]._cron_review_due()
         self.assertEqual(len(self._reviews(self.late_payer)), count, "nothing new the same day")
 
         with freeze_time(self._ar_today() + timedelta(days=32)):
-            self.Profile._cron_review_due()
+            self.env["ar.credit.review"]._cron_review_due()
         self.assertEqual(len(self._reviews(self.late_payer)), count + 1, "rating D is reviewed monthly")
 
     def test_with_approval_the_job_only_proposes(self):
         self.env.company.ar_credit_approval_required = True
-        self.Profile._cron_review_due()
+        self.env["ar.credit.review"]._cron_review_due()
         profile = self._ar_profile(self.late_payer)
         proposal = profile.pending_review_id
         self.assertEqual(proposal.state, "proposed")
@@ -86,7 +86,7 @@ class TestCreditReview(ArCollectionsCommon):
 
     def test_a_rejected_proposal_keeps_the_rating(self):
         self.env.company.ar_credit_approval_required = True
-        self.Profile._cron_review_due()
+        self.env["ar.credit.review"]._cron_review_due()
         profile = self._ar_profile(self.late_payer)
         proposal = profile.pending_review_id
         proposal.action_reject()
@@ -121,7 +121,7 @@ class TestCreditReview(ArCollectionsCommon):
         self.assertEqual(self._ar_profile(self.late_payer).credit_limit_source, "partner")
 
     def test_history_is_append_only(self):
-        self.Profile._cron_review_due()
+        self.env["ar.credit.review"]._cron_review_due()
         review = self._reviews(self.late_payer)[-1]
         with self.assertRaisesRegex(UserError, "append-only"):
             review.reason = "rewritten"

@@ -15,7 +15,7 @@ class TestCreditScore(ArCollectionsCommon):
 
     def _score(self, partner):
         profile = self.env["ar.credit.profile"]._get_or_create(partner, self.env.company)
-        return profile._compute_scores()[profile.id]
+        return self.env["ar.credit.review"]._compute_scores(profile)[profile.id]
 
     def _points(self, details):
         return {factor["key"]: factor["points"] for factor in details["factors"]}

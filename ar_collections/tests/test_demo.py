@@ -65,7 +65,7 @@ class TestDemoData(TransactionCase):
         self.assertTrue(self.env.ref("ar_collections.ar_demo_order_greenway").ar_credit_blocked)
 
     def test_the_job_takes_the_demo_customers_to_every_stage(self):
-        self.env["ar.credit.profile"].with_context(queue_job__no_delay=True)._cron_escalate()
+        self.env["ar.collection.engine"].with_context(queue_job__no_delay=True)._cron_escalate()
         expected = {
             "orchid": "stage_courtesy",
             "bluefield": "stage_friendly",

@@ -64,13 +64,9 @@ class TestCollectionKpis(CollectionCase):
             [{"collector": "Cole Collector", "outcome": "No answer", "count": 1}],
         )
 
-        plan = {
-            "stage": self.stage["demand"],
-            "listed": self.old | self.beta,
-            "amount_due": 1400.0,
-            "days_overdue": 40,
-        }
-        self._ar_profile(self.customer)._new_event(plan, "email")
+        self.env["ar.collection.event"]._log(
+            self.customer, company, "email", moves=self.old | self.beta, stage_id=self.stage["demand"].id
+        )
         self._ar_pay(self.beta)  # paid right after the demand letter; Acme's invoice is not
         rates = self.Kpi._collection_rate_by_stage(company, self.today)
         self.assertEqual(rates, [{"stage": "Demand letter", "offset": 15, "reached": 2, "paid": 1, "rate": 50.0}])

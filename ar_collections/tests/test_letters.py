@@ -9,6 +9,8 @@ from odoo import Command
 from odoo.tests import HttpCase
 from odoo.tests import tagged
 
+from odoo.addons.ar_collections.models.ar_collection_engine import CollectionPlan
+
 from .test_collection_engine import CollectionCase
 
 
@@ -48,7 +50,7 @@ class LetterCase(CollectionCase):
             cls._ar_invoice(partner, 300.0, days_overdue=3)
         cls._ar_invoice(cls.chinese, 4000.0, days_overdue=20)
         # An earlier reminder, then today's run at the demand stage.
-        cls.Profile._cron_escalate()
+        cls.env["ar.collection.engine"]._cron_escalate()
 
     def _event(self, partner):
         return self._emails(partner).filtered(lambda event: event.stage_id == self.stage["demand"])
@@ -114,22 +116,20 @@ class TestLetterContents(LetterCase):
     def test_the_lawyer_letter_cites_the_earlier_reminders_from_the_ledger(self):
         firm = self._ar_customer("Wang & Partners Law Firm", street="88 Century Avenue", city="Shanghai")
         self.env.company.write({"ar_law_firm_id": firm.id, "ar_lawyer_name": "Wang Lei"})
-        self.Profile._cron_escalate()  # nothing new: the lawyer stage comes at +30 days
-        plan = {
-            "stage": self.stage["lawyer"],
-            "listed": self._event(self.customer).move_ids,
-            "amount_due": 2000.0,
-            "days_overdue": 31,
-        }
-        event = self._ar_profile(self.customer)._new_event(plan, "letter")
+        self.env["ar.collection.engine"]._cron_escalate()  # nothing new: the lawyer stage comes at +30 days
+        Event = self.env["ar.collection.event"]
+        lawyer = self.stage["lawyer"].id
+        event = Event._log(
+            self.customer, self.env.company, "letter", moves=self._event(self.customer).move_ids, stage_id=lawyer
+        )
         html = self._html("ar_collections.report_lawyer_letter", event)
         self.assertIn("Wang &amp; Partners Law Firm", html)
         self.assertIn("We act for", html)
         self.assertIn("<span>Wang Lei</span>, Attorney at law", html)
         for reminder in event._prior_reminders():
             self.assertIn(reminder.stage_id.name, html)
-        zh_event = self._ar_profile(self.chinese)._new_event(
-            {**plan, "listed": self._event(self.chinese).move_ids}, "letter"
+        zh_event = Event._log(
+            self.chinese, self.env.company, "letter", moves=self._event(self.chinese).move_ids, stage_id=lawyer
         )
         zh_html = self._html("ar_collections.report_lawyer_letter", zh_event)
         for text in ("律师函", "接受", "委托", "法律依据", "律师意见", "特此函告"):
@@ -279,13 +279,9 @@ class TestLetterPdfs(LetterCase, HttpCase):
     def test_many_letters_print_in_calls_side_by_side_each_cut_to_its_record(self):
         events = self._emails(self.customer) | self._emails(self.chinese)
         for event in events:  # a second letter each: four letters
-            plan = {
-                "stage": event.stage_id,
-                "listed": event.move_ids,
-                "amount_due": event.amount_due,
-                "days_overdue": event.days_overdue,
-            }
-            events |= self._ar_profile(event.partner_id)._new_event(plan, "letter")
+            events |= self.env["ar.collection.event"]._log(
+                event.partner_id, event.company_id, "letter", moves=event.move_ids, stage_id=event.stage_id.id
+            )
         self.assertEqual(len(events), 4)
         Report = self.env["ir.actions.report"].with_context(force_report_rendering=True)
         module = "odoo.addons.ar_collections.models.ir_actions_report"
@@ -313,14 +309,15 @@ class TestLetterPdfs(LetterCase, HttpCase):
 
     def test_the_legal_file_bundles_the_evidence_in_one_pdf(self):
         profile = self._ar_profile(self.customer)
-        plan = {
-            "profile": profile,
-            "stage": self.stage["legal"],
-            "listed": self._event(self.customer).move_ids,
-            "amount_due": 2000.0,
-            "days_overdue": 61,
-        }
-        legal_file = profile.with_context(force_report_rendering=True)._open_legal_files([plan])
+        plan = CollectionPlan(
+            profile=profile,
+            policy=profile._collection_policy(),
+            stage=self.stage["legal"],
+            listed=self._event(self.customer).move_ids,
+            amount_due=2000.0,
+            days_overdue=61,
+        )
+        legal_file = self.env["ar.legal.file"].with_context(force_report_rendering=True)._open_for([plan])
         legal_file.with_context(force_report_rendering=True).action_build_bundle()
         bundle = PdfReader(io.BytesIO(legal_file.bundle_id.raw), strict=False)
         # Summary + ledger (2 pages), statement (1), three invoices (3), one sale order (1).

@@ -77,7 +77,7 @@ class TestPortalSelfService(ArCollectionsCommon, HttpCase):
     def test_the_reminder_email_links_to_the_invoice_actions(self):
         others = self.env["res.company"].search([("id", "!=", self.env.company.id)])
         others.sudo().write({"ar_collection_enabled": False})
-        self.env["ar.credit.profile"]._cron_escalate()
+        self.env["ar.collection.engine"]._cron_escalate()
         event = self.env["ar.collection.event"].search(
             [("partner_id", "=", self.customer.id), ("kind", "=", "email")], limit=1
         )

@@ -3,6 +3,8 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..models.account_move import CUSTOMER_OPEN_INVOICES_DOMAIN
+
 
 class ArCollectionLogWizard(models.TransientModel):
     """Log a call, visit or note with its outcome; a "promised" outcome records a promise to pay."""
@@ -16,8 +18,7 @@ class ArCollectionLogWizard(models.TransientModel):
     move_ids = fields.Many2many(
         "account.move",
         string="Invoices",
-        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-        "('state', '=', 'posted'), ('payment_state', 'in', ('not_paid', 'partial'))]",
+        domain=CUSTOMER_OPEN_INVOICES_DOMAIN,
     )
     kind = fields.Selection([("call", "Call"), ("visit", "Visit"), ("note", "Note")], default="call", required=True)
     outcome_id = fields.Many2one("ar.collection.outcome")
@@ -55,26 +56,16 @@ class ArCollectionLogWizard(models.TransientModel):
                     "note": self.note,
                 }
             )
-        event = (
-            self.env["ar.collection.event"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": self.company_id.id,
-                    "kind": self.kind,
-                    "outcome_id": self.outcome_id.id,
-                    "note": self.note,
-                    "move_ids": [(6, 0, self.move_ids.ids)],
-                    "promise_id": promise.id,
-                    "promised_date": self.promised_date if promise else False,
-                    "promised_amount": self.promised_amount if promise else 0.0,
-                    "amount_due": sum(
-                        self.move_ids.filtered(lambda m: m.ar_days_overdue > 0).mapped("amount_residual_signed")
-                    ),
-                    "days_overdue": max(self.move_ids.mapped("ar_days_overdue") or [0]),
-                }
-            )
+        event = self.env["ar.collection.event"]._log(
+            partner,
+            self.company_id,
+            self.kind,
+            moves=self.move_ids,
+            outcome_id=self.outcome_id.id,
+            note=self.note,
+            promise_id=promise.id,
+            promised_date=self.promised_date if promise else False,
+            promised_amount=self.promised_amount if promise else 0.0,
         )
         if self.next_action_date:
             profile = self.env["ar.credit.profile"]._get_or_create(partner, self.company_id)

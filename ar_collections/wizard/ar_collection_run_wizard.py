@@ -1,3 +1,5 @@
+"""Preview what the collection job would do today, untick customers, and run exactly that."""
+
 from odoo import api
 from odoo import fields
 from odoo import models
@@ -29,30 +31,25 @@ class ArCollectionRunWizard(models.TransientModel):
     @api.model
     def _preview_lines(self):
         today = fields.Date.context_today(self)
-        Profile = self.env["ar.credit.profile"].sudo()
+        Engine = self.env["ar.collection.engine"].sudo()
         companies = self.env.companies.filtered("ar_collection_enabled")
         if not companies:
             return []
-        self.env.cr.execute(Profile._due_profiles_query(companies, today, ()))
-        profiles = Profile.browse([row[0] for row in self.env.cr.fetchall()])
-        lines = []
-        for plan in profiles._collection_plans(today):
-            stage = plan["stage"]
-            if not stage:
-                continue
-            lines.append(
-                {
-                    "profile_id": plan["profile"].id,
-                    "stage_id": stage.id,
-                    "invoice_count": len(plan["listed"]),
-                    "invoice_names": ", ".join(plan["listed"].mapped("name")),
-                    "amount_due": plan["amount_due"],
-                    "days_overdue": plan["days_overdue"],
-                    "actions": stage._actions_summary(),
-                    "selected": True,
-                }
-            )
-        return lines
+        profiles = Engine._due_profiles(companies, today).sudo()
+        return [
+            {
+                "profile_id": plan.profile.id,
+                "stage_id": plan.stage.id,
+                "invoice_count": len(plan.listed),
+                "invoice_names": ", ".join(plan.listed.mapped("name")),
+                "amount_due": plan.amount_due,
+                "days_overdue": plan.days_overdue,
+                "actions": plan.stage._actions_summary(),
+                "selected": True,
+            }
+            for plan in Engine._collection_plans(profiles, today)
+            if plan.stage
+        ]
 
     def action_run(self):
         self.ensure_one()
@@ -60,7 +57,7 @@ class ArCollectionRunWizard(models.TransientModel):
         selected = self.line_ids.filtered("selected").profile_id
         if not selected:
             raise UserError(self.env._("Tick at least one customer to run the collection for."))
-        done = selected.sudo()._run_collection(selected=set(selected.ids))
+        done = self.env["ar.collection.engine"].sudo()._run_collection(selected.sudo())
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -70,20 +67,3 @@ class ArCollectionRunWizard(models.TransientModel):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
-
-
-class ArCollectionRunWizardLine(models.TransientModel):
-    _name = "ar.collection.run.wizard.line"
-    _description = "Run Collections: Customer"
-
-    wizard_id = fields.Many2one("ar.collection.run.wizard", required=True, ondelete="cascade")
-    selected = fields.Boolean(string="Run", default=True)
-    profile_id = fields.Many2one("ar.credit.profile", required=True, readonly=True)
-    partner_id = fields.Many2one(related="profile_id.partner_id", string="Customer")
-    currency_id = fields.Many2one(related="profile_id.currency_id")
-    stage_id = fields.Many2one("ar.collection.stage", readonly=True)
-    invoice_count = fields.Integer(string="Invoices", readonly=True)
-    invoice_names = fields.Char(string="Invoice Numbers", readonly=True)
-    amount_due = fields.Monetary(string="Overdue", readonly=True)
-    days_overdue = fields.Integer(readonly=True)
-    actions = fields.Char(readonly=True)

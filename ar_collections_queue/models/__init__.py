@@ -1,1 +1,1 @@
-from . import ar_credit_profile
+from . import ar_collection_engine

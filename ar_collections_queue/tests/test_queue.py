@@ -24,6 +24,7 @@ class TestCollectionQueue(ArCollectionsCommon):
         cls.env.company.ar_collection_batch_size = 2
         # As the scheduler runs it: as the superuser.
         cls.Profile = cls.env["ar.credit.profile"].sudo()
+        cls.Engine = cls.env["ar.collection.engine"].sudo()
         cls.customers = cls.customer | cls.env["res.partner"].union(
             *(cls._ar_customer(f"Queue Customer {index}") for index in range(4))
         )
@@ -47,7 +48,7 @@ class TestCollectionQueue(ArCollectionsCommon):
         return sorted(self._ar_profile(customer).id for customer in self.customers)
 
     def test_the_job_enqueues_one_batch_job_per_batch_on_its_channel(self):
-        self.assertEqual(self.Profile._cron_escalate(), 3)
+        self.assertEqual(self.Engine._cron_escalate(), 3)
         jobs = self._jobs()
         ids = self._due_profile_ids()
         company, today = self.env.company.id, str(self._ar_today())
@@ -64,14 +65,14 @@ class TestCollectionQueue(ArCollectionsCommon):
         self.assertEqual(set(self._communications().values()), {1}, "each customer contacted once")
 
     def test_a_batch_run_twice_contacts_nobody_twice(self):
-        self.Profile._cron_escalate()
+        self.Engine._cron_escalate()
         jobs = self._jobs()
         self._perform(jobs)
         self.assertEqual(self._perform(jobs), ["0 of 0 customer(s) contacted."] * 3)
         self.assertEqual(set(self._communications().values()), {1})
 
     def test_a_failed_batch_job_is_retried_without_duplicates(self):
-        self.Profile._cron_escalate()
+        self.Engine._cron_escalate()
         first = self._jobs()[0]
         # The worker dies at the end of the batch: queue_job rolls the job's transaction back.
         crash = patch.object(type(self.Profile), "_refresh_exposure", side_effect=BatchCrash)
@@ -84,13 +85,13 @@ class TestCollectionQueue(ArCollectionsCommon):
         self.assertEqual(sum(self._communications().values()), 2)
 
     def test_a_second_run_while_jobs_wait_enqueues_no_duplicate(self):
-        self.Profile._cron_escalate()
-        self.Profile._cron_escalate()
+        self.Engine._cron_escalate()
+        self.Engine._cron_escalate()
         self.assertEqual(len(self._jobs()), 3, "identical batches are not enqueued twice")
         self._perform(self._jobs())
         self.assertEqual(set(self._communications().values()), {1})
 
     def test_without_delay_the_batches_run_in_process(self):
-        done = self.Profile.with_context(queue_job__no_delay=True)._cron_escalate()
+        done = self.Engine.with_context(queue_job__no_delay=True)._cron_escalate()
         self.assertEqual(done, 5)
         self.assertFalse(self._jobs())

@@ -1,3 +1,5 @@
+"""The escalation as queue_job batch jobs: the daily job enqueues them, each job runs one batch."""
+
 import logging
 
 from odoo import api
@@ -13,8 +15,8 @@ _logger = logging.getLogger(__name__)
 CHANNEL = "root.ar_collections"
 
 
-class ArCreditProfile(models.Model):
-    _inherit = "ar.credit.profile"
+class ArCollectionEngine(models.AbstractModel):
+    _inherit = "ar.collection.engine"
 
     @api.model
     def _cron_escalate(self, time_budget=600):
