@@ -447,8 +447,8 @@ class ArCreditProfile(models.Model):
         """``_exceeds_limit`` on SQL expressions: both amounts rounded to the currency's
         ``rounding`` (half away from zero, as Odoo rounds), then compared."""
         return SQL(
-            "COALESCE(ROUND(%(limit)s / %(rounding)s) > 0 AND ROUND(%(exposure)s / %(rounding)s) "
-            "> ROUND(%(limit)s / %(rounding)s), false)",
+            "COALESCE(ROUND((%(limit)s) / (%(rounding)s)) > 0 "
+            "AND ROUND((%(exposure)s) / (%(rounding)s)) > ROUND((%(limit)s) / (%(rounding)s)), false)",
             exposure=exposure,
             limit=limit,
             rounding=rounding,

@@ -336,7 +336,7 @@ class ArCreditReview(models.Model):
             if not batch:
                 return None
             for company, profiles in batch.grouped("company_id").items():
-                self.with_company(company)._review(profiles.with_company(company), origin="job")
+                self.sudo().with_company(company)._review(profiles.with_company(company), origin="job")
             return len(batch)
 
         done = run_in_batches(self.env, review_batch, lambda: Profile.search_count(domain), time_budget)

@@ -188,7 +188,10 @@ class TestEffectiveLimit(ArCollectionsCommon):
                     SQL(
                         "SELECT %s",
                         Profile._over_limit_sql(
-                            SQL("%s::numeric", exposure), SQL("%s::numeric", limit), SQL("%s", currency.rounding)
+                            # As the exposure statement passes it: a sum, not a single value.
+                            SQL("%s::numeric + 0", exposure),
+                            SQL("%s::numeric", limit),
+                            SQL("%s", currency.rounding),
                         ),
                     )
                 )
@@ -207,5 +210,6 @@ class TestEffectiveLimit(ArCollectionsCommon):
         profile._refresh_limits()
         self.assertFalse(profile.over_limit, "and by the limits (Python)")
         self.assertTrue(self._ar_sale_order(self.customer, 0.01).ar_credit_blocked, "a cent more is over")
-        self._ar_invoice(self.customer, 0.01, days_overdue=-10)
+        cent = self._ar_invoice(self.customer, 0.01, days_overdue=-10)
+        self.assertEqual(profile.exposure, 1000.0 + cent.amount_total_signed)
         self.assertTrue(profile.over_limit)
