@@ -13,6 +13,7 @@ from odoo import Command
 from odoo import fields
 
 EUR_RATE = 0.9  # 1 USD (company currency) = 0.9 EUR
+PRODUCT = "Bench goods"  # what every invoice and quotation of the dataset sells
 
 
 def _columns(cr, table):
@@ -67,7 +68,7 @@ class Dataset:
         env["res.currency.rate"].search([("currency_id", "=", eur.id)]).unlink()
         env["res.currency.rate"].create({"currency_id": eur.id, "rate": EUR_RATE, "name": "2000-01-01"})
         self.eur = eur
-        self.product = env["product.product"].create({"name": "Bench goods", "lst_price": 100.0, "taxes_id": []})
+        self.product = env["product.product"].create({"name": PRODUCT, "lst_price": 100.0, "taxes_id": []})
         self.template_partner = env["res.partner"].create(
             {"name": "Bench Template", "is_company": True, "email": "template@bench.example.com"}
         )
@@ -388,3 +389,21 @@ class Dataset:
         assert not unbalanced, f"unbalanced entries: {unbalanced}"
         self.cr.execute("SELECT count(*) FROM account_move WHERE name LIKE 'BENCH/%'")
         return self.cr.fetchone()[0], partials
+
+
+def customer_with_invoices(env, name, count):
+    """A new customer with ``count`` open invoices (after the dataset is built)."""
+    partner = env["res.partner"].create({"name": name, "is_company": True})
+    Dataset(env, 0, 0, log=lambda *a: None).add_invoices(partner, count)
+    return partner
+
+
+def quotation(env, partner):
+    """A quotation of one unit of the dataset's product at 10.0 for ``partner``."""
+    product = env["product.product"].search([("name", "=", PRODUCT)], limit=1)
+    return env["sale.order"].create(
+        {
+            "partner_id": partner.id,
+            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1, "price_unit": 10.0})],
+        }
+    )
