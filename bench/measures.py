@@ -21,7 +21,7 @@ from harness import patched
 def escalation(bench, env):
     """The escalation job, run twice the same day (the second must contact nobody), without
     its PDF letters; nobody may be contacted twice."""
-    Profile = env["ar.credit.profile"]
+    Engine = env["ar.collection.engine"]
     env.cr.execute("SELECT count(*) FROM account_move WHERE ar_next_action_date <= CURRENT_DATE")
     due = env.cr.fetchone()[0]
     # The letters are measured on their own (6b): here the job's own work.
@@ -29,14 +29,14 @@ def escalation(bench, env):
     with patched(type(env["ar.collection.event"]), "_render_documents", placeholders):
         done = bench.measure(
             f"1. Escalation job, first run ({due:,} invoices due)",
-            lambda: Profile._cron_escalate(time_budget=10**9),
+            lambda: Engine._cron_escalate(time_budget=10**9),
             note=lambda done: f"{done:,} customers contacted (PDFs excluded, see 6b)",
         )
         bench.escalation_ms_per_customer = bench.last_wall / max(done, 1) * 1000
         bench.contacted = done
         again = bench.measure(
             "1. Escalation job, second run the same day",
-            lambda: Profile._cron_escalate(time_budget=10**9),
+            lambda: Engine._cron_escalate(time_budget=10**9),
             note=lambda done: f"{done:,} customers contacted",
         )
     env.cr.execute(
@@ -113,7 +113,7 @@ def review(bench, env):
     env.cr.commit()
     bench.measure(
         "6. Credit review job over all customers",
-        lambda: env["ar.credit.profile"]._cron_review_due(time_budget=10**9),
+        lambda: env["ar.credit.review"]._cron_review_due(time_budget=10**9),
         note=lambda done: f"{done:,} customers reviewed" if isinstance(done, int) else "",
     )
 

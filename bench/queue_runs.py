@@ -67,7 +67,7 @@ def _run(bench, workers, copy, number):
         with Registry(copy).cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             started, busy_before = time.perf_counter(), servers.cpu_busy()
-            jobs = env["ar.credit.profile"]._cron_escalate()
+            jobs = env["ar.collection.engine"]._cron_escalate()
             cr.commit()
         peak_rss = 0
         with _connect(copy) as cr:
