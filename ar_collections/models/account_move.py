@@ -569,22 +569,10 @@ class AccountMove(models.Model):
         partner = self.commercial_partner_id
         if len(partner) != 1:
             raise UserError(self.env._("Select invoices of one customer."))
-        context = {
-            "default_partner_id": partner.id,
-            "default_move_ids": self.ids,
-            "default_kind": kind,
-        }
+        outcome = self.env["ar.collection.outcome"]
         if promise:
-            outcome = self.env["ar.collection.outcome"].search([("records_promise", "=", True)], limit=1)
-            context["default_outcome_id"] = outcome.id
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Log a Collection Contact"),
-            "res_model": "ar.collection.log.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": context,
-        }
+            outcome = outcome.search([("records_promise", "=", True)], limit=1)
+        return self.env["ar.collection.log.wizard"]._action_open(partner, self, kind=kind, outcome_id=outcome.id)
 
     def action_ar_open_dispute(self):
         self.ensure_one()

@@ -268,12 +268,14 @@ class ArCreditProfile(models.Model):
         # The contacts whose entries count for these commercial partners: as arrays, so that the
         # statement below reaches their journal items through the partner index, not a scan.
         self.env.cr.execute(
-            """
-            SELECT id, commercial_partner_id FROM res_partner
-             WHERE commercial_partner_id IN (
-                   SELECT commercial_partner_id FROM res_partner WHERE id = ANY(%s))
-            """,
-            [partner_ids],
+            SQL(
+                """
+                SELECT id, commercial_partner_id FROM res_partner
+                 WHERE commercial_partner_id IN (
+                       SELECT commercial_partner_id FROM res_partner WHERE id = ANY(%s))
+                """,
+                partner_ids,
+            )
         )
         members = self.env.cr.fetchall()
         member_ids = [row[0] for row in members]
@@ -563,8 +565,10 @@ class ArCreditProfile(models.Model):
     def _cron_refresh_exposure(self, batch_size=5000):
         """Daily job: overdue figures move with the calendar; refresh every customer with open items."""
         self.env.cr.execute(
-            "SELECT DISTINCT partner_id FROM ar_credit_profile "
-            "WHERE open_receivable <> 0 OR oldest_due_date IS NOT NULL"
+            SQL(
+                "SELECT DISTINCT partner_id FROM ar_credit_profile "
+                "WHERE open_receivable <> 0 OR oldest_due_date IS NOT NULL"
+            )
         )
         partner_ids = [row[0] for row in self.env.cr.fetchall()]
         todo = list(split_every(batch_size, partner_ids, list))

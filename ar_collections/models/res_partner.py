@@ -400,14 +400,7 @@ class ResPartner(models.Model):
                 ("invoice_date_due", "<", fields.Date.context_today(self)),
             ]
         )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Log a Collection Contact"),
-            "res_model": "ar.collection.log.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_partner_id": partner.id, "default_move_ids": invoices.ids},
-        }
+        return self.env["ar.collection.log.wizard"]._action_open(partner, invoices)
 
     def action_ar_pause_collection(self):
         return {

@@ -36,6 +36,21 @@ class ArCollectionLogWizard(models.TransientModel):
         if self.records_promise and not self.promised_amount:
             self.promised_amount = sum(self.move_ids.mapped("amount_residual_signed"))
 
+    @api.model
+    def _action_open(self, partner, moves, **defaults):
+        """The wizard, to log a contact with ``partner`` about ``moves`` (``defaults``: other
+        fields' default values)."""
+        context = {"default_partner_id": partner.id, "default_move_ids": moves.ids}
+        context.update({f"default_{name}": value for name, value in defaults.items() if value})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log a Collection Contact"),
+            "res_model": self._name,
+            "view_mode": "form",
+            "target": "new",
+            "context": context,
+        }
+
     def action_log(self):
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
