@@ -1,3 +1,5 @@
+"""Journal items: the late-fee line's link to the invoice and stage it charges for (once each)."""
+
 from odoo import fields
 from odoo import models
 from odoo.tools import SQL

@@ -1,3 +1,6 @@
+"""Invoices in the customer portal: the signed links of collection emails and the customer's
+own actions on an invoice (promise to pay, dispute, payment plan request), each logged."""
+
 # The portal's side of invoices lives apart from the back office's (account_move.py).
 # pylint: disable=consider-merging-classes-inherited
 import binascii

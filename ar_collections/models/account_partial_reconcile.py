@@ -1,3 +1,5 @@
+"""Reconciliations: a payment matched or unmatched refreshes its customers' credit exposure."""
+
 from odoo import api
 from odoo import models
 

@@ -1,3 +1,5 @@
+"""Disputes (异议): a customer's objection to an invoice, which pauses its escalation until resolved."""
+
 from odoo import api
 from odoo import fields
 from odoo import models

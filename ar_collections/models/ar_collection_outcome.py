@@ -1,3 +1,5 @@
+"""Contact outcomes: what came of a call or visit, and what it records (a promise, a dispute)."""
+
 from odoo import fields
 from odoo import models
 

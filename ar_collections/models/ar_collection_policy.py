@@ -1,3 +1,5 @@
+"""Collection policies: a named ladder of stages, chosen per customer, rating or company."""
+
 from odoo import api
 from odoo import fields
 from odoo import models

@@ -1,3 +1,6 @@
+"""Promises to pay (承诺付款): they pause their invoices' escalation until kept or broken,
+and their daily follow-up job."""
+
 from datetime import timedelta
 
 from odoo import api

@@ -1,3 +1,6 @@
+"""Collection stages: when each rung of a policy comes and what it does (email, letter,
+activity, hold, fee, legal file)."""
+
 import itertools
 
 from odoo import api

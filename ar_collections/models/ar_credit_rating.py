@@ -1,3 +1,5 @@
+"""Credit ratings: the grades, the score band each covers and the terms that go with it."""
+
 from odoo import api
 from odoo import fields
 from odoo import models

@@ -1,3 +1,5 @@
+"""PDF rendering of the collection letters: several letters per wkhtmltopdf call, calls run side by side."""
+
 import functools
 import io
 import logging

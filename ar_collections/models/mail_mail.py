@@ -1,3 +1,5 @@
+"""Outgoing mail: a collection email that fails for its recipient is logged on the customer."""
+
 from odoo import models
 
 # Failures that belong to the customer (its address), not to the mail server: those are logged

@@ -1,3 +1,5 @@
+"""Online payments: a quotation paid online that fails the credit check waits for a credit manager."""
+
 from odoo import models
 
 

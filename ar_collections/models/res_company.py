@@ -1,3 +1,5 @@
+"""The company's collection and credit settings, and what they compute (late fees, default policy)."""
+
 from odoo import api
 from odoo import fields
 from odoo import models

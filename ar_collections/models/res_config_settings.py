@@ -1,3 +1,5 @@
+"""Settings > Invoicing > Collections: the company's collection and credit settings."""
+
 from odoo import fields
 from odoo import models
 

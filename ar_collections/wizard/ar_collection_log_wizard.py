@@ -1,3 +1,5 @@
+"""Log a call, visit or note with its outcome; a "promised" outcome records a promise to pay."""
+
 from odoo import api
 from odoo import fields
 from odoo import models

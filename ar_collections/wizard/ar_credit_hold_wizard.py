@@ -1,3 +1,5 @@
+"""Put customers on hold or on the blacklist, or lift it, with a logged reason."""
+
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
