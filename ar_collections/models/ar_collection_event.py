@@ -173,6 +173,20 @@ class ArCollectionEvent(models.Model):
             )
         return self.sudo().create(values_list)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Events are recorded by the actions they record, through `_log` (as superuser), which
+        # sets date, author and figures itself: an event made by hand over RPC (say, backdated
+        # or in another user's name) is refused.
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "Collection events are recorded by the actions themselves: use Log a Contact on the "
+                    "customer or its invoices."
+                )
+            )
+        return super().create(vals_list)
+
     # The ledger is never rewritten; the engine only completes an event once (`_complete_each`).
     def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(self.env._("The collection ledger is append-only: an event cannot be changed once logged."))

@@ -1,3 +1,4 @@
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import ArCollectionsCommon
@@ -42,3 +43,21 @@ class TestCollectionGroupsAndMenus(ArCollectionsCommon):
         self.assertIn("ar_collections.ar_overdue_invoice_menu", self._visible_menu_xmlids(self.billing))
         self.assertIn("ar_collections.ar_collections_menu", self._visible_menu_xmlids(self.credit_manager))
         self.assertNotIn("ar_collections.ar_collections_menu", self._visible_menu_xmlids(self.salesman))
+
+
+@tagged("post_install", "-at_install")
+class TestLedgerOnlyThroughLog(ArCollectionsCommon):
+    def test_a_user_cannot_write_an_event_by_hand(self):
+        collector = self._ar_user("ledger_forger", "collector")
+        values = {
+            "partner_id": self.customer.id,
+            "kind": "call",
+            "date": "2025-01-01 10:00:00",
+            "user_id": self.env.ref("base.user_admin").id,
+            "note": "Backdated call in someone else's name",
+        }
+        with self.assertRaises(UserError):
+            self.env["ar.collection.event"].with_user(collector).create(values)
+        event = self.env["ar.collection.event"].with_user(collector)._log(self.customer, self.env.company, "call")
+        self.assertEqual(event.user_id, collector, "the ledger names who acted")
+        self.assertEqual(event.date.date(), self._ar_today())
