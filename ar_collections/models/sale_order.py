@@ -1,24 +1,14 @@
 from odoo import api
 from odoo import fields
 from odoo import models
-from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tools import formatLang
 from odoo.tools import plaintext2html
 
-CREDIT_MANAGER_GROUP = "ar_collections.group_ar_credit_manager"
-# Fields only the credit-release flow may write.
-RELEASE_FIELDS = {
-    "ar_credit_pending",
-    "ar_credit_release_reason",
-    "ar_credit_released_by_id",
-    "ar_credit_released_on",
-    "ar_credit_released_amount",
-}
-
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "ar.credit.release.mixin"]
 
     ar_credit_pending = fields.Boolean(
         string="Awaiting Credit Approval",
@@ -27,9 +17,6 @@ class SaleOrder(models.Model):
         help="The customer accepted this quotation online, but its credit check failed: "
         "a credit manager decides whether to release it.",
     )
-    ar_credit_release_reason = fields.Text(string="Credit Release Reason", copy=False, readonly=True)
-    ar_credit_released_by_id = fields.Many2one("res.users", string="Credit Released By", copy=False, readonly=True)
-    ar_credit_released_on = fields.Datetime(string="Credit Released On", copy=False, readonly=True)
     ar_credit_released_amount = fields.Monetary(
         string="Released Amount",
         copy=False,
@@ -63,11 +50,6 @@ class SaleOrder(models.Model):
                 issues = order._ar_credit_issues()
                 order.partner_credit_warning = order._ar_credit_message(issues, with_release=False) if issues else ""
         return result
-
-    def write(self, vals):
-        if RELEASE_FIELDS & set(vals) and not (self.env.su or self.env.user.has_group(CREDIT_MANAGER_GROUP)):
-            raise AccessError(self.env._("Only a credit manager can release an order blocked by the credit check."))
-        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Confirmation paths
@@ -171,7 +153,7 @@ class SaleOrder(models.Model):
         ) or 0.0, rating.prepayment_required
 
     def _ar_credit_message(self, issues, with_release=True):
-        """The explanation a user reads: which rule, with the figures."""
+        """The explanation a user reads: which rule, with the figures (and who can release the order)."""
         self.ensure_one()
         currency = self.company_id.currency_id
 
@@ -222,21 +204,12 @@ class SaleOrder(models.Model):
         message = "\n".join(f"- {line}" for line in lines)
         if not with_release:
             return message
-        managers = self._ar_credit_managers()
         header = self.env._(
             "Sale order %(order)s for %(customer)s cannot be confirmed:",
             order=self.name,
             customer=self.partner_id.commercial_partner_id.display_name,
         )
-        footer = self.env._(
-            "A credit manager (%(managers)s) can release this order with a reason "
-            '("Release Credit Block" on the quotation).',
-            managers=", ".join(managers.mapped("name")[:3]) or self.env._("none appointed yet"),
-        )
-        return f"{header}\n{message}\n{footer}"
-
-    def _ar_credit_managers(self):
-        return self.env["ar.credit.profile"]._credit_managers(self.company_id)
+        return self._ar_blocked_message(header, message)
 
     def _ar_refresh_exposure(self):
         partners = self.partner_invoice_id | self.partner_id
@@ -282,53 +255,32 @@ class SaleOrder(models.Model):
         self._ar_request_credit_approval()
         return True
 
-    def action_ar_release_credit(self):
-        self.ensure_one()
+    def _ar_release_customer(self):
+        return self.partner_invoice_id or self.partner_id
+
+    def _ar_release_document_name(self):
+        return self.env._("Order %s", self.name)
+
+    def _ar_release_action_name(self):
+        return self.env._("Release Credit Block")
+
+    def _ar_release_fields(self):
+        return super()._ar_release_fields() | {"ar_credit_pending", "ar_credit_released_amount"}
+
+    def _ar_release_values(self, reason):
         return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Release Credit Block"),
-            "res_model": "ar.credit.release.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_res_model": self._name, "default_res_id": self.id},
+            **super()._ar_release_values(reason),
+            "ar_credit_pending": False,
+            "ar_credit_released_amount": self.amount_total,
         }
 
+    def _ar_release_event_values(self):
+        return {"sale_order_id": self.id}
+
     def _ar_credit_release(self, reason):
-        """Release this order (credit manager, with a reason), log it and confirm it."""
-        self.ensure_one()
-        self.env["ar.credit.profile"]._check_credit_manager()
-        issues = self._ar_credit_issues()
-        summary = self._ar_credit_message(issues, with_release=False) if issues else ""
+        """Release this order and confirm it."""
         was_pending = self.ar_credit_pending
-        self.write(
-            {
-                "ar_credit_pending": False,
-                "ar_credit_release_reason": reason,
-                "ar_credit_released_by_id": self.env.user.id,
-                "ar_credit_released_on": fields.Datetime.now(),
-                "ar_credit_released_amount": self.amount_total,
-            }
-        )
-        profile = self.env["ar.credit.profile"]._get_or_create(
-            self.partner_invoice_id or self.partner_id, self.company_id
-        )
-        profile._log_event(
-            "release",
-            self.env._("Order %(order)s released: %(reason)s", order=self.name, reason=reason),
-            sale_order_id=self.id,
-        )
-        self.sudo().message_post(
-            author_id=self.env.user.partner_id.id,
-            body=plaintext2html(
-                self.env._(
-                    "Credit block released by %(user)s: %(reason)s\n%(summary)s",
-                    user=self.env.user.name,
-                    reason=reason,
-                    summary=summary,
-                )
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
+        super()._ar_credit_release(reason)
         self.sudo().activity_ids.filtered(lambda a: a.summary == self._ar_approval_summary()).action_feedback(
             feedback=reason
         )
