@@ -8,7 +8,7 @@ from odoo.tools import plaintext2html
 
 class SaleOrder(models.Model):
     _name = "sale.order"
-    _inherit = ["sale.order", "ar.credit.release.mixin"]
+    _inherit = ["sale.order", "ar.credit.release.mixin", "ar.credit.warning.mixin"]
 
     ar_credit_pending = fields.Boolean(
         string="Awaiting Credit Approval",
@@ -47,8 +47,7 @@ class SaleOrder(models.Model):
         result = super()._compute_partner_credit_warning()
         for order in self:
             if order.state in ("draft", "sent") and order.company_id.account_use_credit_limit:
-                issues = order._ar_credit_issues()
-                order.partner_credit_warning = order._ar_credit_message(issues, with_release=False) if issues else ""
+                order.partner_credit_warning = order._ar_credit_warning()
         return result
 
     # ------------------------------------------------------------------
@@ -122,7 +121,7 @@ class SaleOrder(models.Model):
         else:
             limit, prepayment = self._ar_new_customer_terms()
         exposure = payer_profile.exposure
-        over_limit = bool(limit) and company_currency.compare_amounts(exposure + amount, limit) > 0
+        over_limit = self._ar_exceeds_limit(exposure, amount, limit)
         if (over_limit or prepayment) and self._ar_fully_prepaid():
             return issues
         if prepayment:
@@ -155,61 +154,28 @@ class SaleOrder(models.Model):
     def _ar_credit_message(self, issues, with_release=True):
         """The explanation a user reads: which rule, with the figures (and who can release the order)."""
         self.ensure_one()
-        currency = self.company_id.currency_id
-
-        def money(value):
-            return formatLang(self.env, value, currency_obj=currency)
-
-        lines = [
-            line
-            for issue in issues
-            if issue["rule"] in ("blacklist", "hold")
-            for line in issue["profile"]._hold_lines()
-        ]
-        lines = list(dict.fromkeys(lines))  # a customer both held and blacklisted is listed once per cause
-        for issue in issues:
-            profile = issue["profile"]
-            if issue["rule"] == "prepayment":
-                lines.append(
-                    self.env._(
-                        "Rating %(rating)s requires payment in advance: %(paid)s paid of %(total)s.",
-                        rating=profile.rating_id.display_name,
-                        paid=formatLang(self.env, self.amount_paid, currency_obj=self.currency_id),
-                        total=formatLang(self.env, self.amount_total, currency_obj=self.currency_id),
-                    )
-                )
-            elif issue["rule"] == "limit":
-                lines.append(
-                    self.env._(
-                        "Credit limit exceeded: exposure %(exposure)s + this order %(amount)s = %(total)s, "
-                        "above the credit limit of %(limit)s.",
-                        exposure=money(issue["exposure"]),
-                        amount=money(issue["amount"]),
-                        total=money(issue["exposure"] + issue["amount"]),
-                        limit=money(issue["limit"]),
-                    )
-                )
-        payer_profile = next(
-            (i["profile"] for i in issues if i["rule"] in ("limit", "prepayment")), issues[0]["profile"]
-        )
-        if payer_profile:
-            lines.append(
-                self.env._(
-                    "Open receivable %(open)s, of which overdue %(overdue)s (oldest %(days)s days overdue).",
-                    open=money(payer_profile.open_receivable),
-                    overdue=money(payer_profile.overdue_amount),
-                    days=payer_profile.oldest_overdue_days,
-                )
-            )
-        message = "\n".join(f"- {line}" for line in lines)
+        summary = self._ar_credit_summary(issues)
         if not with_release:
-            return message
+            return summary
         header = self.env._(
             "Sale order %(order)s for %(customer)s cannot be confirmed:",
             order=self.name,
             customer=self.partner_id.commercial_partner_id.display_name,
         )
-        return self._ar_blocked_message(header, message)
+        return self._ar_blocked_message(header, summary)
+
+    def _ar_credit_issue_line(self, issue):
+        if issue["rule"] == "prepayment":
+            return self.env._(
+                "Rating %(rating)s requires payment in advance: %(paid)s paid of %(total)s.",
+                rating=issue["profile"].rating_id.display_name,
+                paid=formatLang(self.env, self.amount_paid, currency_obj=self.currency_id),
+                total=formatLang(self.env, self.amount_total, currency_obj=self.currency_id),
+            )
+        return super()._ar_credit_issue_line(issue)
+
+    def _ar_this_document(self):
+        return self.env._("this order")
 
     def _ar_refresh_exposure(self):
         partners = self.partner_invoice_id | self.partner_id
@@ -246,9 +212,7 @@ class SaleOrder(models.Model):
         return self.env._("Credit approval: %s", self.name)
 
     def _ar_credit_block_summary(self):
-        """What the release wizard shows before a credit manager releases this order."""
-        issues = self._ar_credit_issues()
-        return self._ar_credit_message(issues, with_release=False) if issues else ""
+        return self._ar_credit_warning()
 
     def action_ar_request_credit_approval(self):
         """A salesperson asks a credit manager to look at a blocked quotation."""
