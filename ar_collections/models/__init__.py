@@ -1,3 +1,8 @@
+# Mixins first: the models below inherit them.
+from . import ar_credit_release_mixin
+from . import ar_credit_warning_mixin
+
+# isort: split
 from . import account_move
 from . import account_move_line
 from . import account_move_portal

@@ -19,7 +19,8 @@ CUSTOMER_OPEN_INVOICES_DOMAIN = (
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "ar.credit.warning.mixin"]
 
     ar_credit_banner = fields.Text(
         compute="_compute_ar_credit_banner",
@@ -107,6 +108,15 @@ class AccountMove(models.Model):
                 profile = move.partner_id.with_company(move.company_id).ar_credit_profile_id.sudo()
                 banner = profile._banner_text()
             move.ar_credit_banner = banner
+
+    @api.depends("state", "move_type")
+    def _compute_partner_credit_warning(self):
+        # EXTENDS account: a draft invoice shows the figures a quotation for the same customer shows.
+        result = super()._compute_partner_credit_warning()
+        for move in self:
+            if move.state == "draft" and move.move_type == "out_invoice" and move.company_id.account_use_credit_limit:
+                move.partner_credit_warning = move._ar_credit_warning()
+        return result
 
     def init(self):
         result = super().init()
@@ -260,6 +270,46 @@ class AccountMove(models.Model):
             partners |= extra_partners
         if partners:
             self.env["ar.credit.profile"].sudo()._refresh_exposure(partners)
+
+    # ------------------------------------------------------------------
+    # Credit warning (ar.credit.warning.mixin)
+    # ------------------------------------------------------------------
+
+    def _ar_credit_issues(self):
+        """The quotation's credit-limit rule, for this draft invoice: the same limit, exposure and rounding.
+
+        The customer's exposure already counts this invoice once it is saved as a draft; its saved
+        amount is taken out, so that the figures read "the rest of the exposure + this invoice", as
+        on a quotation. A customer without a credit profile gets one when the draft is saved.
+        """
+        self.ensure_one()
+        if not self.partner_id:
+            return []
+        profile = self.partner_id.with_company(self.company_id).ar_credit_profile_id.sudo()
+        saved = self._origin
+        counted = (
+            saved.state == "draft"
+            and saved.move_type in ("out_invoice", "out_refund")
+            and saved.commercial_partner_id == profile.partner_id
+            and saved.company_id == profile.company_id
+        )
+        exposure = self.company_id.currency_id.round(profile.exposure - (saved.amount_total_signed if counted else 0.0))
+        if profile:
+            limit = profile.credit_limit
+        else:  # not known yet: the terms of a new customer, as for a quotation
+            limit = self.env["ar.credit.profile"]._new_customer_terms(
+                self.company_id, self.partner_id.commercial_partner_id
+            )[0]
+        # As Odoo's warning: the totals the form shows while the invoice is typed, in company currency.
+        amount = self.tax_totals[
+            "total_amount_currency" if self.currency_id == self.company_currency_id else "total_amount"
+        ]
+        if not self._ar_exceeds_limit(exposure, amount, limit):
+            return []
+        return [{"rule": "limit", "profile": profile, "amount": amount, "limit": limit, "exposure": exposure}]
+
+    def _ar_this_document(self):
+        return self.env._("this invoice")
 
     # ------------------------------------------------------------------
     # Collection rules

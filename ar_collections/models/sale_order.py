@@ -1,25 +1,14 @@
 from odoo import api
 from odoo import fields
 from odoo import models
-from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tools import formatLang
 from odoo.tools import plaintext2html
 
-from ..tools.groups import CREDIT_MANAGER_GROUP
-
-# Fields only the credit-release flow may write.
-RELEASE_FIELDS = {
-    "ar_credit_pending",
-    "ar_credit_release_reason",
-    "ar_credit_released_by_id",
-    "ar_credit_released_on",
-    "ar_credit_released_amount",
-}
-
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "ar.credit.release.mixin", "ar.credit.warning.mixin"]
 
     ar_credit_pending = fields.Boolean(
         string="Awaiting Credit Approval",
@@ -28,9 +17,6 @@ class SaleOrder(models.Model):
         help="The customer accepted this quotation online, but its credit check failed: "
         "a credit manager decides whether to release it.",
     )
-    ar_credit_release_reason = fields.Text(string="Credit Release Reason", copy=False, readonly=True)
-    ar_credit_released_by_id = fields.Many2one("res.users", string="Credit Released By", copy=False, readonly=True)
-    ar_credit_released_on = fields.Datetime(string="Credit Released On", copy=False, readonly=True)
     ar_credit_released_amount = fields.Monetary(
         string="Released Amount",
         copy=False,
@@ -61,14 +47,8 @@ class SaleOrder(models.Model):
         result = super()._compute_partner_credit_warning()
         for order in self:
             if order.state in ("draft", "sent") and order.company_id.account_use_credit_limit:
-                issues = order._ar_credit_issues()
-                order.partner_credit_warning = order._ar_credit_message(issues, with_release=False) if issues else ""
+                order.partner_credit_warning = order._ar_credit_warning()
         return result
-
-    def write(self, vals):
-        if RELEASE_FIELDS & set(vals) and not (self.env.su or self.env.user.has_group(CREDIT_MANAGER_GROUP)):
-            raise AccessError(self.env._("Only a credit manager can release an order blocked by the credit check."))
-        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Confirmation paths
@@ -142,7 +122,7 @@ class SaleOrder(models.Model):
         else:
             limit, prepayment = Profile._new_customer_terms(self.company_id, payer)
         exposure = payer_profile.exposure
-        over_limit = Profile._exceeds_limit(exposure + amount, limit, company_currency)
+        over_limit = self._ar_exceeds_limit(exposure, amount, limit)
         if (over_limit or prepayment) and self._ar_fully_prepaid():
             return issues
         if prepayment:
@@ -162,72 +142,30 @@ class SaleOrder(models.Model):
         return self.currency_id.compare_amounts(self.amount_paid, self.amount_total) >= 0
 
     def _ar_credit_message(self, issues, with_release=True):
-        """The explanation a user reads: which rule, with the figures."""
+        """The explanation a user reads: which rule, with the figures (and who can release the order)."""
         self.ensure_one()
-        currency = self.company_id.currency_id
-
-        def money(value):
-            return formatLang(self.env, value, currency_obj=currency)
-
-        lines = [
-            line
-            for issue in issues
-            if issue["rule"] in ("blacklist", "hold")
-            for line in issue["profile"]._hold_lines()
-        ]
-        lines = list(dict.fromkeys(lines))  # a customer both held and blacklisted is listed once per cause
-        for issue in issues:
-            profile = issue["profile"]
-            if issue["rule"] == "prepayment":
-                lines.append(
-                    self.env._(
-                        "Rating %(rating)s requires payment in advance: %(paid)s paid of %(total)s.",
-                        rating=profile.rating_id.display_name,
-                        paid=formatLang(self.env, self.amount_paid, currency_obj=self.currency_id),
-                        total=formatLang(self.env, self.amount_total, currency_obj=self.currency_id),
-                    )
-                )
-            elif issue["rule"] == "limit":
-                lines.append(
-                    self.env._(
-                        "Credit limit exceeded: exposure %(exposure)s + this order %(amount)s = %(total)s, "
-                        "above the credit limit of %(limit)s.",
-                        exposure=money(issue["exposure"]),
-                        amount=money(issue["amount"]),
-                        total=money(issue["exposure"] + issue["amount"]),
-                        limit=money(issue["limit"]),
-                    )
-                )
-        payer_profile = next(
-            (i["profile"] for i in issues if i["rule"] in ("limit", "prepayment")), issues[0]["profile"]
-        )
-        if payer_profile:
-            lines.append(
-                self.env._(
-                    "Open receivable %(open)s, of which overdue %(overdue)s (oldest %(days)s days overdue).",
-                    open=money(payer_profile.open_receivable),
-                    overdue=money(payer_profile.overdue_amount),
-                    days=payer_profile.oldest_overdue_days,
-                )
-            )
-        message = "\n".join(f"- {line}" for line in lines)
+        summary = self._ar_credit_summary(issues)
         if not with_release:
-            return message
-        managers = self._ar_credit_managers()
+            return summary
         header = self.env._(
             "Sale order %(order)s for %(customer)s cannot be confirmed:",
             order=self.name,
             customer=self.partner_id.commercial_partner_id.display_name,
         )
-        footer = self.env._(
-            "A credit manager (%(managers)s) can release this order with a reason "
-            '("Release Credit Block" on the quotation).',
-            managers=", ".join(managers.mapped("name")[:3]) or self.env._("none appointed yet"),
-        )
-        return f"{header}\n{message}\n{footer}"
+        return self._ar_blocked_message(header, summary)
 
-    def _ar_credit_managers(self):
-        return self.env["ar.credit.profile"]._credit_managers(self.company_id)
+    def _ar_credit_issue_line(self, issue):
+        if issue["rule"] == "prepayment":
+            return self.env._(
+                "Rating %(rating)s requires payment in advance: %(paid)s paid of %(total)s.",
+                rating=issue["profile"].rating_id.display_name,
+                paid=formatLang(self.env, self.amount_paid, currency_obj=self.currency_id),
+                total=formatLang(self.env, self.amount_total, currency_obj=self.currency_id),
+            )
+        return super()._ar_credit_issue_line(issue)
+
+    def _ar_this_document(self):
+        return self.env._("this order")
 
     def _ar_refresh_exposure(self):
         partners = self.partner_invoice_id | self.partner_id
@@ -264,62 +202,39 @@ class SaleOrder(models.Model):
         return self.env._("Credit approval: %s", self.name)
 
     def _ar_credit_block_summary(self):
-        """What the release wizard shows before a credit manager releases this order."""
-        issues = self._ar_credit_issues()
-        return self._ar_credit_message(issues, with_release=False) if issues else ""
+        return self._ar_credit_warning()
 
     def action_ar_request_credit_approval(self):
         """A salesperson asks a credit manager to look at a blocked quotation."""
         self._ar_request_credit_approval()
         return True
 
-    def action_ar_release_credit(self):
-        self.ensure_one()
+    def _ar_release_customer(self):
+        return self.partner_invoice_id or self.partner_id
+
+    def _ar_release_document_name(self):
+        return self.env._("Order %s", self.name)
+
+    def _ar_release_action_name(self):
+        return self.env._("Release Credit Block")
+
+    def _ar_release_fields(self):
+        return super()._ar_release_fields() | {"ar_credit_pending", "ar_credit_released_amount"}
+
+    def _ar_release_values(self, reason):
         return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Release Credit Block"),
-            "res_model": "ar.credit.release.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_res_model": self._name, "default_res_id": self.id},
+            **super()._ar_release_values(reason),
+            "ar_credit_pending": False,
+            "ar_credit_released_amount": self.amount_total,
         }
 
+    def _ar_release_event_values(self):
+        return {"sale_order_id": self.id}
+
     def _ar_credit_release(self, reason):
-        """Release this order (credit manager, with a reason), log it and confirm it."""
-        self.ensure_one()
-        self.env["ar.credit.profile"]._check_credit_manager()
-        issues = self._ar_credit_issues()
-        summary = self._ar_credit_message(issues, with_release=False) if issues else ""
+        """Release this order and confirm it."""
         was_pending = self.ar_credit_pending
-        self.write(
-            {
-                "ar_credit_pending": False,
-                "ar_credit_release_reason": reason,
-                "ar_credit_released_by_id": self.env.user.id,
-                "ar_credit_released_on": fields.Datetime.now(),
-                "ar_credit_released_amount": self.amount_total,
-            }
-        )
-        profile = self.env["ar.credit.profile"]._get_or_create(
-            self.partner_invoice_id or self.partner_id, self.company_id
-        )
-        profile._log_event(
-            "release",
-            self.env._("Order %(order)s released: %(reason)s", order=self.name, reason=reason),
-            sale_order_id=self.id,
-        )
-        self.sudo().message_post(
-            author_id=self.env.user.partner_id.id,
-            body=plaintext2html(
-                self.env._(
-                    "Credit block released by %(user)s: %(reason)s\n%(summary)s",
-                    user=self.env.user.name,
-                    reason=reason,
-                    summary=summary,
-                )
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
+        super()._ar_credit_release(reason)
         self.sudo().activity_ids.filtered(lambda a: a.summary == self._ar_approval_summary()).action_feedback(
             feedback=reason
         )

@@ -7,6 +7,7 @@ from . import test_credit_rating
 from . import test_credit_review
 from . import test_credit_score
 from . import test_credit_score_formula
+from . import test_credit_warning
 from . import test_demo
 from . import test_install
 from . import test_kpi

@@ -176,6 +176,19 @@ class TestSaleCreditBlock(SaleCreditCase):
             )
         self.assertEqual(order.state, "draft")
 
+    def test_a_salesperson_cannot_create_an_order_already_released(self):
+        values = {
+            "partner_id": self.customer.id,
+            "ar_credit_released_by_id": self.salesman.id,
+            "ar_credit_released_amount": 99999.0,
+            "ar_credit_release_reason": "I promise",
+        }
+        with self.assertRaisesRegex(AccessError, "credit manager"):
+            self.env["sale.order"].with_user(self.salesman).create(values)
+        self.manager.groups_id |= self.env.ref("sales_team.group_sale_salesman")
+        order = self.env["sale.order"].with_user(self.manager).create(values)
+        self.assertEqual(order.ar_credit_released_by_id, self.salesman)
+
     def test_a_salesperson_asks_a_credit_manager_for_approval(self):
         self._ar_invoice(self.customer, 9500.0)
         order = self._ar_sale_order(self.customer, 1000.0, user_id=self.salesman.id)

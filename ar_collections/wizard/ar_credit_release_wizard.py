@@ -36,7 +36,7 @@ class ArCreditReleaseWizard(models.TransientModel):
         if not (self.reason or "").strip():
             raise UserError(self.env._("Give the reason for releasing the credit block: it is logged."))
         record = self._record()
-        if not record or not hasattr(record, "_ar_credit_release"):
+        if not record or not isinstance(record, self.pool["ar.credit.release.mixin"]):
             raise UserError(self.env._("This document cannot be released from a credit block."))
         result = record._ar_credit_release(self.reason.strip())
         # A release may open the document's next step (e.g. a delivery's backorder wizard).

@@ -99,6 +99,17 @@ class TestSuspendSupply(ArCollectionsCommon):
             picking.with_user(self.stock_user).write({"ar_credit_released_by_id": self.stock_user.id})
         self.assertNotEqual(picking.state, "done")
 
+    def test_stock_users_cannot_create_a_released_delivery(self):
+        with self.assertRaises(AccessError):
+            self.env["stock.picking"].with_user(self.stock_user).create(
+                {
+                    "partner_id": self.customer.id,
+                    "picking_type_id": self.warehouse.out_type_id.id,
+                    "ar_credit_released_by_id": self.stock_user.id,
+                    "ar_credit_release_reason": "Please",
+                }
+            )
+
     def test_receipts_from_a_held_customer_are_not_blocked(self):
         self.profile._set_hold("Unpaid")
         receipt = self.env["stock.picking"].create(
