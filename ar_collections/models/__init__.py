@@ -1,8 +1,13 @@
+# The mixins first: the models after them inherit them.
+from . import ar_report_flush_mixin
+
+# isort: split
 from . import account_move
 from . import account_move_line
 from . import account_move_portal
 from . import account_partial_reconcile
 from . import ar_aging_report
+from . import ar_cashin_forecast
 from . import ar_collection_dispute
 from . import ar_collection_event
 from . import ar_collection_kpi
