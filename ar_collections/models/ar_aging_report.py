@@ -1,16 +1,34 @@
-"""The receivable aging report: open receivable items by age (an SQL view)."""
+"""The receivable aging report (an SQL view of the open receivable items by age) and the aging buckets."""
 
 from odoo import fields
 from odoo import models
 from odoo.tools import SQL
 
-BUCKETS = [
-    ("current", "Not yet due"),
-    ("1_30", "1-30 days"),
-    ("31_60", "31-60 days"),
-    ("61_90", "61-90 days"),
-    ("over_90", "Over 90 days"),
+# The aging buckets, youngest first: key, label, and the most days past due an item in the
+# bucket has (None for the last, open-ended bucket). The aging report (SQL) and the
+# statement of account (Python) both sort items with them.
+AGING_BUCKETS = [
+    ("current", "Not yet due", 0),
+    ("1_30", "1-30 days", 30),
+    ("31_60", "31-60 days", 60),
+    ("61_90", "61-90 days", 90),
+    ("over_90", "Over 90 days", None),
 ]
+
+
+def aging_bucket(days_overdue):
+    """The key of the aging bucket of an item ``days_overdue`` days past due (0 or less: not yet due)."""
+    return next(key for key, _label, max_days in AGING_BUCKETS if max_days is None or days_overdue <= max_days)
+
+
+def aging_bucket_sql(days_overdue):
+    """:func:`aging_bucket` in SQL: the bucket's key, for ``days_overdue``, an :class:`SQL` number of days."""
+    bounded = SQL(" ").join(
+        SQL("WHEN %s <= %s THEN %s", days_overdue, max_days, key)
+        for key, _label, max_days in AGING_BUCKETS
+        if max_days is not None
+    )
+    return SQL("CASE %s ELSE %s END", bounded, AGING_BUCKETS[-1][0])
 
 
 class ArAgingReport(models.Model):
@@ -32,7 +50,7 @@ class ArAgingReport(models.Model):
     stage_id = fields.Many2one("ar.collection.stage", readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(readonly=True)
-    bucket = fields.Selection(BUCKETS, string="Age", readonly=True)
+    bucket = fields.Selection([(key, label) for key, label, _max_days in AGING_BUCKETS], string="Age", readonly=True)
     amount = fields.Monetary(string="Open Amount", readonly=True)
 
     @property
@@ -49,13 +67,7 @@ class ArAgingReport(models.Model):
                    move.ar_stage_id AS stage_id,
                    aml.date_maturity,
                    GREATEST(CURRENT_DATE - COALESCE(aml.date_maturity, aml.date), 0) AS days_overdue,
-                   CASE
-                       WHEN CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) <= 0 THEN 'current'
-                       WHEN CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) <= 30 THEN '1_30'
-                       WHEN CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) <= 60 THEN '31_60'
-                       WHEN CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) <= 90 THEN '61_90'
-                       ELSE 'over_90'
-                   END AS bucket,
+                   %(bucket)s AS bucket,
                    aml.amount_residual AS amount
               FROM account_move_line aml
               JOIN account_move move ON move.id = aml.move_id
@@ -66,5 +78,6 @@ class ArAgingReport(models.Model):
              WHERE account.account_type = 'asset_receivable'
                AND (aml.reconciled IS NULL OR aml.reconciled = false OR aml.reconciled IS NOT true)
                AND aml.parent_state = 'posted'
-            """
+            """,
+            bucket=aging_bucket_sql(SQL("(CURRENT_DATE - COALESCE(aml.date_maturity, aml.date))")),
         )

@@ -5,6 +5,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import ValidationError
 
+from .ar_aging_report import AGING_BUCKETS
+from .ar_aging_report import aging_bucket
+
 PROFILE = "ar_credit_profile_id"
 # The profile shown is the current company's: so are the figures read through it.
 COMPANY = ("company",)
@@ -491,20 +494,9 @@ class ResPartner(models.Model):
                 }
             )
         open_lines = Line.search([*base, ("reconciled", "=", False), ("date", "<=", date_to)])
-        buckets = {"current": 0.0, "1_30": 0.0, "31_60": 0.0, "61_90": 0.0, "over_90": 0.0}
+        buckets = dict.fromkeys((key for key, _label, _max_days in AGING_BUCKETS), 0.0)
         for line in open_lines:
-            days = (date_to - (line.date_maturity or line.date)).days
-            key = (
-                "current"
-                if days <= 0
-                else "1_30"
-                if days <= 30
-                else "31_60"
-                if days <= 60
-                else "61_90"
-                if days <= 90
-                else "over_90"
-            )
+            key = aging_bucket((date_to - (line.date_maturity or line.date)).days)
             buckets[key] += line.amount_residual
         return {
             "partner": partner,
