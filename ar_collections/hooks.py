@@ -1,3 +1,6 @@
+from odoo.tools import SQL
+
+
 def pre_init_hook(env):
     """Create the invoices' stored computed columns beforehand, empty.
 
@@ -6,12 +9,14 @@ def pre_init_hook(env):
     fills them set-wise instead, once the credit profiles exist.
     """
     env.cr.execute(
-        """
-        ALTER TABLE account_move
-            ADD COLUMN IF NOT EXISTS ar_next_action_date date,
-            ADD COLUMN IF NOT EXISTS ar_collector_id int4,
-            ADD COLUMN IF NOT EXISTS ar_rating_id int4
-        """
+        SQL(
+            """
+            ALTER TABLE account_move
+                ADD COLUMN IF NOT EXISTS ar_next_action_date date,
+                ADD COLUMN IF NOT EXISTS ar_collector_id int4,
+                ADD COLUMN IF NOT EXISTS ar_rating_id int4
+            """
+        )
     )
 
 
@@ -25,12 +30,14 @@ def post_init_hook(env):
     Profile._refresh_exposure(profiles.partner_id)
     env.flush_all()
     env.cr.execute(
-        """
-        UPDATE account_move move
-           SET ar_collector_id = profile.collector_id, ar_rating_id = profile.rating_id
-          FROM ar_credit_profile profile
-         WHERE profile.partner_id = move.commercial_partner_id AND profile.company_id = move.company_id
-        """
+        SQL(
+            """
+            UPDATE account_move move
+               SET ar_collector_id = profile.collector_id, ar_rating_id = profile.rating_id
+              FROM ar_credit_profile profile
+             WHERE profile.partner_id = move.commercial_partner_id AND profile.company_id = move.company_id
+            """
+        )
     )
     env["account.move"].invalidate_model(["ar_collector_id", "ar_rating_id"])
     # Only open customer invoices have a next collection date.

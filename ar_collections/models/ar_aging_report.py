@@ -76,7 +76,7 @@ class ArAgingReport(models.Model):
               LEFT JOIN ar_credit_profile profile
                      ON profile.partner_id = partner.commercial_partner_id AND profile.company_id = aml.company_id
              WHERE account.account_type = 'asset_receivable'
-               AND (aml.reconciled IS NULL OR aml.reconciled = false OR aml.reconciled IS NOT true)
+               AND aml.reconciled IS NOT TRUE
                AND aml.parent_state = 'posted'
             """,
             bucket=aging_bucket_sql(SQL("(CURRENT_DATE - COALESCE(aml.date_maturity, aml.date))")),
