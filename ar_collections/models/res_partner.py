@@ -528,9 +528,3 @@ class ResPartner(models.Model):
     def action_ar_reject_review(self):
         self.ar_pending_review_id.action_reject()
         return True
-
-    def action_ar_view_credit_reviews(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id("ar_collections.ar_credit_review_action")
-        action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
-        action["context"] = {}
-        return action
