@@ -2,7 +2,7 @@
 
 Usage: python3 tools/screenshots.py --url http://localhost:8069 --db ar_demo --out DIR NAME=PATH[|SELECTOR]...
 Logs in (admin / admin unless --login / --password say otherwise; --login "" stays anonymous),
-opens each PATH (e.g. odoo/action-ar_collections.ar_collection_dashboard_action),
+opens each PATH (e.g. odoo/action-ar_collections.ar_collection_kpi_action_dashboard),
 clicks SELECTOR if given (e.g. a notebook tab; "@SELECTOR" scrolls to it instead) and saves NAME.png.
 Needs Debian's chromium and the websocket-client package.
 """

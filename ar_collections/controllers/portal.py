@@ -70,7 +70,9 @@ class ArCollectionsPortal(PortalAccount):
             {
                 "page_name": "ar_statement",
                 "customer": customer,
-                "statement": customer._ar_statement(start, end, company=request.env.company),
+                "statement": request.env["report.ar_collections.report_statement"]._get_statement(
+                    customer, start, end, company=request.env.company
+                ),
                 "date_from": start,
                 "date_to": end,
                 "error": error,

@@ -1,6 +1,7 @@
-# Mixins first: the models below inherit them.
+# The mixins first: the models after them inherit them.
 from . import ar_credit_release_mixin
 from . import ar_credit_warning_mixin
+from . import ar_report_flush_mixin
 
 # isort: split
 from . import account_move
@@ -8,6 +9,7 @@ from . import account_move_line
 from . import account_move_portal
 from . import account_partial_reconcile
 from . import ar_aging_report
+from . import ar_cashin_forecast
 from . import ar_collection_dispute
 from . import ar_collection_engine
 from . import ar_collection_event

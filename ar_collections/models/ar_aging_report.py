@@ -1,25 +1,34 @@
-from odoo import api
+"""The receivable aging report (an SQL view of the open receivable items by age) and the aging buckets."""
+
 from odoo import fields
 from odoo import models
 from odoo.tools import SQL
 
-BUCKETS = [
-    ("current", "Not yet due"),
-    ("1_30", "1-30 days"),
-    ("31_60", "31-60 days"),
-    ("61_90", "61-90 days"),
-    ("over_90", "Over 90 days"),
+# The aging buckets, youngest first: key, label, and the most days past due an item in the
+# bucket has (None for the last, open-ended bucket). The aging report (SQL) and the
+# statement of account (Python) both sort items with them.
+AGING_BUCKETS = [
+    ("current", "Not yet due", 0),
+    ("1_30", "1-30 days", 30),
+    ("31_60", "31-60 days", 60),
+    ("61_90", "61-90 days", 90),
+    ("over_90", "Over 90 days", None),
 ]
 
 
-class ReportFlushMixin(models.AbstractModel):
-    _name = "ar.report.flush.mixin"
-    _description = "SQL views read what the ORM has not written yet: flush first"
+def aging_bucket(days_overdue):
+    """The key of the aging bucket of an item ``days_overdue`` days past due (0 or less: not yet due)."""
+    return next(key for key, _label, max_days in AGING_BUCKETS if max_days is None or days_overdue <= max_days)
 
-    @api.model
-    def _search(self, domain, offset=0, limit=None, order=None, **kwargs):
-        self.env.flush_all()
-        return super()._search(domain, offset=offset, limit=limit, order=order, **kwargs)
+
+def aging_bucket_sql(days_overdue):
+    """:func:`aging_bucket` in SQL: the bucket's key, for ``days_overdue``, an :class:`SQL` number of days."""
+    bounded = SQL(" ").join(
+        SQL("WHEN %s <= %s THEN %s", days_overdue, max_days, key)
+        for key, _label, max_days in AGING_BUCKETS
+        if max_days is not None
+    )
+    return SQL("CASE %s ELSE %s END", bounded, AGING_BUCKETS[-1][0])
 
 
 class ArAgingReport(models.Model):
@@ -41,7 +50,7 @@ class ArAgingReport(models.Model):
     stage_id = fields.Many2one("ar.collection.stage", readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(readonly=True)
-    bucket = fields.Selection(BUCKETS, string="Age", readonly=True)
+    bucket = fields.Selection([(key, label) for key, label, _max_days in AGING_BUCKETS], string="Age", readonly=True)
     amount = fields.Monetary(string="Open Amount", readonly=True)
 
     @property
@@ -58,13 +67,7 @@ class ArAgingReport(models.Model):
                    move.ar_stage_id AS stage_id,
                    aml.date_maturity,
                    GREATEST(CURRENT_DATE - COALESCE(aml.date_maturity, aml.date), 0) AS days_overdue,
-                   CASE
-                       WHEN CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) <= 0 THEN 'current'
-                       WHEN CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) <= 30 THEN '1_30'
-                       WHEN CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) <= 60 THEN '31_60'
-                       WHEN CURRENT_DATE - COALESCE(aml.date_maturity, aml.date) <= 90 THEN '61_90'
-                       ELSE 'over_90'
-                   END AS bucket,
+                   %(bucket)s AS bucket,
                    aml.amount_residual AS amount
               FROM account_move_line aml
               JOIN account_move move ON move.id = aml.move_id
@@ -73,69 +76,8 @@ class ArAgingReport(models.Model):
               LEFT JOIN ar_credit_profile profile
                      ON profile.partner_id = partner.commercial_partner_id AND profile.company_id = aml.company_id
              WHERE account.account_type = 'asset_receivable'
-               AND (aml.reconciled IS NULL OR aml.reconciled = false OR aml.reconciled IS NOT true)
+               AND aml.reconciled IS NOT TRUE
                AND aml.parent_state = 'posted'
-            """
+            """,
+            bucket=aging_bucket_sql(SQL("(CURRENT_DATE - COALESCE(aml.date_maturity, aml.date))")),
         )
-
-
-class ArCashinForecast(models.Model):
-    """Open invoices by the week they fall due and the week the customer will likely pay them."""
-
-    _name = "ar.cashin.forecast"
-    _inherit = ["ar.report.flush.mixin"]
-    _description = "Cash-in Forecast"
-    _auto = False
-    _order = "date"
-
-    move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", readonly=True)
-    kind = fields.Selection([("due", "Due"), ("expected", "Expected")], readonly=True)
-    date = fields.Date(readonly=True, help="Due date, or expected payment date; past dates count this week.")
-    amount = fields.Monetary(readonly=True)
-
-    @property
-    def _table_query(self):
-        # Two rows per open invoice: when it is due and when it is expected, both within the
-        # 13 weeks to come (anything already late is counted in the current week).
-        return SQL(
-            """
-            WITH open_invoices AS (
-                SELECT move.id AS move_id, move.commercial_partner_id AS partner_id, move.company_id,
-                       company.currency_id, move.amount_residual_signed AS amount, move.invoice_date_due,
-                       move.invoice_date_due + ROUND(COALESCE(profile.payment_delay, 0))::int AS expected
-                  FROM account_move move
-                  JOIN res_company company ON company.id = move.company_id
-                  LEFT JOIN ar_credit_profile profile
-                         ON profile.partner_id = move.commercial_partner_id AND profile.company_id = move.company_id
-                 WHERE move.move_type = 'out_invoice'
-                   AND move.state = 'posted'
-                   AND move.payment_state IN ('not_paid', 'partial')
-            ),
-            rows AS (
-                SELECT move_id, partner_id, company_id, currency_id, 'due' AS kind,
-                       GREATEST(invoice_date_due, CURRENT_DATE) AS date, amount
-                  FROM open_invoices
-                UNION ALL
-                SELECT move_id, partner_id, company_id, currency_id, 'expected' AS kind,
-                       GREATEST(expected, CURRENT_DATE) AS date, amount
-                  FROM open_invoices
-            )
-            SELECT ROW_NUMBER() OVER (ORDER BY move_id, kind) AS id, *
-              FROM rows
-             WHERE date < CURRENT_DATE + 91
-            """
-        )
-
-    @api.model
-    def _weekly(self, company):
-        """[(week start, amount due, amount expected)] for the 13 weeks to come."""
-        rows = self._read_group(
-            [("company_id", "=", company.id)], ["date:week", "kind"], ["amount:sum"], order="date:week"
-        )
-        weeks = {}
-        for week, kind, amount in rows:
-            weeks.setdefault(week, {"due": 0.0, "expected": 0.0})[kind] = amount
-        return [(week, values["due"], values["expected"]) for week, values in sorted(weeks.items())]

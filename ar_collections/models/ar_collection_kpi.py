@@ -10,13 +10,19 @@ from odoo.tools import SQL
 
 from ..tools.groups import COLLECTION_USER_GROUP
 
-RECEIVABLE_LINES = """
-    FROM account_move_line aml
-    JOIN account_account account ON account.id = aml.account_id
-   WHERE account.account_type = 'asset_receivable'
-     AND aml.parent_state = 'posted'
-     AND aml.company_id = %(company_id)s
-"""
+
+def _receivable_lines(company):
+    """FROM and WHERE of the posted receivable lines (``aml``) of ``company``."""
+    return SQL(
+        """
+          FROM account_move_line aml
+          JOIN account_account account ON account.id = aml.account_id
+         WHERE account.account_type = 'asset_receivable'
+           AND aml.parent_state = 'posted'
+           AND aml.company_id = %s
+        """,
+        company.id,
+    )
 
 
 class ArCollectionKpi(models.AbstractModel):
@@ -70,21 +76,24 @@ class ArCollectionKpi(models.AbstractModel):
     # The figures
     # ------------------------------------------------------------------
 
-    def _fetch(self, query, **params):
+    def _fetch(self, query):
+        """The rows of ``query`` (an :class:`SQL`) as dicts, once pending writes are flushed."""
         self.env.flush_all()
-        self.env.cr.execute(SQL(query, **params))
+        self.env.cr.execute(query)
         return self.env.cr.dictfetchall()
 
     @api.model
     def _totals(self, company, today):
         row = self._fetch(
-            f"""SELECT COALESCE(SUM(aml.amount_residual), 0) AS open,
-                       COALESCE(SUM(aml.amount_residual) FILTER (
-                           WHERE aml.amount_residual > 0 AND aml.date_maturity < %(today)s), 0) AS overdue
-                {RECEIVABLE_LINES}
-                  AND (aml.reconciled IS NULL OR aml.reconciled = false OR aml.reconciled IS NOT true)""",
-            company_id=company.id,
-            today=today,
+            SQL(
+                """SELECT COALESCE(SUM(aml.amount_residual), 0) AS open,
+                          COALESCE(SUM(aml.amount_residual) FILTER (
+                              WHERE aml.amount_residual > 0 AND aml.date_maturity < %(today)s), 0) AS overdue
+                   %(lines)s
+                   AND aml.reconciled IS NOT TRUE""",
+                lines=_receivable_lines(company),
+                today=today,
+            )
         )[0]
         profiles = self.env["ar.credit.profile"].search_count(
             [("company_id", "=", company.id), ("overdue_amount", ">", 0)]
@@ -97,14 +106,16 @@ class ArCollectionKpi(models.AbstractModel):
     def _credit_sales(self, company, date_from, date_to):
         """Customer invoices less credit notes, posted, dated in the period (company currency)."""
         row = self._fetch(
-            """SELECT COALESCE(SUM(amount_total_signed), 0) AS sales
-                 FROM account_move
-                WHERE company_id = %(company_id)s AND state = 'posted'
-                  AND move_type IN ('out_invoice', 'out_refund')
-                  AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s""",
-            company_id=company.id,
-            date_from=date_from,
-            date_to=date_to,
+            SQL(
+                """SELECT COALESCE(SUM(amount_total_signed), 0) AS sales
+                     FROM account_move
+                    WHERE company_id = %(company_id)s AND state = 'posted'
+                      AND move_type IN ('out_invoice', 'out_refund')
+                      AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s""",
+                company_id=company.id,
+                date_from=date_from,
+                date_to=date_to,
+            )
         )
         return row[0]["sales"]
 
@@ -119,30 +130,34 @@ class ArCollectionKpi(models.AbstractModel):
     def _balance_on(self, company, day):
         """Receivable balance at the end of ``day``."""
         return self._fetch(
-            f"SELECT COALESCE(SUM(aml.balance), 0) AS balance {RECEIVABLE_LINES} AND aml.date <= %(day)s",
-            company_id=company.id,
-            day=day,
+            SQL(
+                "SELECT COALESCE(SUM(aml.balance), 0) AS balance %s AND aml.date <= %s",
+                _receivable_lines(company),
+                day,
+            )
         )[0]["balance"]
 
     @api.model
     def _current_on(self, company, day):
         """Part of the receivable at the end of ``day`` that was not yet due then."""
         return self._fetch(
-            """SELECT COALESCE(SUM(aml.balance - COALESCE(paid.amount, 0)), 0) AS current
-                 FROM account_move_line aml
-                 JOIN account_account account ON account.id = aml.account_id
-                 LEFT JOIN LATERAL (
-                     SELECT SUM(apr.amount) AS amount FROM account_partial_reconcile apr
-                      WHERE apr.debit_move_id = aml.id AND apr.max_date <= %(day)s
-                 ) paid ON true
-                WHERE account.account_type = 'asset_receivable'
-                  AND aml.parent_state = 'posted'
-                  AND aml.company_id = %(company_id)s
-                  AND aml.date <= %(day)s
-                  AND aml.balance > 0
-                  AND aml.date_maturity > %(day)s""",
-            company_id=company.id,
-            day=day,
+            SQL(
+                """SELECT COALESCE(SUM(aml.balance - COALESCE(paid.amount, 0)), 0) AS current
+                     FROM account_move_line aml
+                     JOIN account_account account ON account.id = aml.account_id
+                     LEFT JOIN LATERAL (
+                         SELECT SUM(apr.amount) AS amount FROM account_partial_reconcile apr
+                          WHERE apr.debit_move_id = aml.id AND apr.max_date <= %(day)s
+                     ) paid ON true
+                    WHERE account.account_type = 'asset_receivable'
+                      AND aml.parent_state = 'posted'
+                      AND aml.company_id = %(company_id)s
+                      AND aml.date <= %(day)s
+                      AND aml.balance > 0
+                      AND aml.date_maturity > %(day)s""",
+                company_id=company.id,
+                day=day,
+            )
         )[0]["current"]
 
     @api.model
@@ -179,35 +194,37 @@ class ArCollectionKpi(models.AbstractModel):
     def _collection_rate_by_stage(self, company, today, within_days=14, months=12):
         """Per stage: of the invoices its communications listed, the share paid within N days after."""
         rows = self._fetch(
-            """
-            WITH listed AS (
-                SELECT event.stage_id, event.date::date AS sent_on, rel.move_id
-                  FROM ar_collection_event event
-                  JOIN ar_collection_event_move_rel rel ON rel.event_id = event.id
-                 WHERE event.company_id = %(company_id)s
-                   AND event.kind IN ('email', 'letter')
-                   AND NOT COALESCE(event.failed, false)
-                   AND event.stage_id IS NOT NULL
-                   AND event.date >= %(since)s
-            ),
-            paid AS (
-                SELECT aml.move_id, MAX(apr.max_date) AS paid_on
-                  FROM account_move_line aml
-                  JOIN account_move move ON move.id = aml.move_id
-                  JOIN account_partial_reconcile apr ON apr.debit_move_id = aml.id
-                 WHERE move.payment_state IN ('paid', 'in_payment') AND aml.move_id IN (SELECT move_id FROM listed)
-                 GROUP BY aml.move_id
+            SQL(
+                """
+                WITH listed AS (
+                    SELECT event.stage_id, event.date::date AS sent_on, rel.move_id
+                      FROM ar_collection_event event
+                      JOIN ar_collection_event_move_rel rel ON rel.event_id = event.id
+                     WHERE event.company_id = %(company_id)s
+                       AND event.kind IN ('email', 'letter')
+                       AND event.failed IS NOT TRUE
+                       AND event.stage_id IS NOT NULL
+                       AND event.date >= %(since)s
+                ),
+                paid AS (
+                    SELECT aml.move_id, MAX(apr.max_date) AS paid_on
+                      FROM account_move_line aml
+                      JOIN account_move move ON move.id = aml.move_id
+                      JOIN account_partial_reconcile apr ON apr.debit_move_id = aml.id
+                     WHERE move.payment_state IN ('paid', 'in_payment') AND aml.move_id IN (SELECT move_id FROM listed)
+                     GROUP BY aml.move_id
+                )
+                SELECT listed.stage_id,
+                       COUNT(*) AS reached,
+                       COUNT(*) FILTER (WHERE paid.paid_on <= listed.sent_on + %(within)s) AS paid
+                  FROM listed
+                  LEFT JOIN paid ON paid.move_id = listed.move_id
+                 GROUP BY listed.stage_id
+                """,
+                company_id=company.id,
+                since=today - relativedelta(months=months),
+                within=within_days,
             )
-            SELECT listed.stage_id,
-                   COUNT(*) AS reached,
-                   COUNT(*) FILTER (WHERE paid.paid_on <= listed.sent_on + %(within)s) AS paid
-              FROM listed
-              LEFT JOIN paid ON paid.move_id = listed.move_id
-             GROUP BY listed.stage_id
-            """,
-            company_id=company.id,
-            since=today - relativedelta(months=months),
-            within=within_days,
         )
         stages = self.env["ar.collection.stage"].browse([row["stage_id"] for row in rows])
         names = {stage.id: (stage.offset_days, stage.name) for stage in stages}

@@ -160,7 +160,7 @@ class ArCreditRating(models.Model):
 
     def action_view_partners(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("ar_collections.res_partner_credit_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id("ar_collections.res_partner_action_credit")
         action["domain"] = [("ar_credit_profile_ids.rating_id", "=", self.id)]
         action["context"] = {}
         return action

@@ -421,80 +421,6 @@ class ResPartner(models.Model):
     # Statement of account (对账单)
     # ------------------------------------------------------------------
 
-    def _ar_statement(self, date_from, date_to, company=None):
-        """The statement of this customer for a period, in company currency.
-
-        Opening balance, every invoice, credit note and payment of the period with
-        a running balance, the closing balance, and the aging of what is still open.
-        """
-        self.ensure_one()
-        company = company or self.env.company
-        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
-        partner = self.commercial_partner_id
-        base = [
-            ("partner_id", "child_of", partner.id),
-            ("company_id", "=", company.id),
-            ("account_id.account_type", "=", "asset_receivable"),
-            ("parent_state", "=", "posted"),
-        ]
-        Line = self.env["account.move.line"].sudo()
-        opening = sum(Line.search([*base, ("date", "<", date_from)]).mapped("balance"))
-        period_lines = Line.search(
-            [*base, ("date", ">=", date_from), ("date", "<=", date_to)], order="date, move_name, id"
-        )
-        balance, rows = opening, []
-        kinds = {
-            "out_invoice": self.env._("Invoice"),
-            "out_refund": self.env._("Credit note"),
-            "out_receipt": self.env._("Receipt"),
-        }
-        for line in period_lines:
-            balance += line.balance
-            move = line.move_id
-            rows.append(
-                {
-                    "date": line.date,
-                    "name": move.name,
-                    "kind": kinds.get(move.move_type)
-                    or (self.env._("Payment") if line.balance < 0 else self.env._("Entry")),
-                    "reference": move.ref or move.payment_reference or line.name or "",
-                    "due": line.date_maturity if move.move_type == "out_invoice" else False,
-                    "debit": line.balance if line.balance > 0 else 0.0,
-                    "credit": -line.balance if line.balance < 0 else 0.0,
-                    "balance": balance,
-                    "currency_amount": line.amount_currency if line.currency_id != company.currency_id else False,
-                    "currency": line.currency_id,
-                }
-            )
-        open_lines = Line.search([*base, ("reconciled", "=", False), ("date", "<=", date_to)])
-        buckets = {"current": 0.0, "1_30": 0.0, "31_60": 0.0, "61_90": 0.0, "over_90": 0.0}
-        for line in open_lines:
-            days = (date_to - (line.date_maturity or line.date)).days
-            key = (
-                "current"
-                if days <= 0
-                else "1_30"
-                if days <= 30
-                else "31_60"
-                if days <= 60
-                else "61_90"
-                if days <= 90
-                else "over_90"
-            )
-            buckets[key] += line.amount_residual
-        return {
-            "partner": partner,
-            "company": company,
-            "currency": company.currency_id,
-            "date_from": date_from,
-            "date_to": date_to,
-            "opening": opening,
-            "lines": rows,
-            "closing": balance,
-            "aging": buckets,
-            "open_total": sum(buckets.values()),
-        }
-
     def action_ar_print_statement(self):
         return {
             "type": "ir.actions.act_window",
@@ -578,9 +504,3 @@ class ResPartner(models.Model):
     def action_ar_reject_review(self):
         self.ar_pending_review_id.action_reject()
         return True
-
-    def action_ar_view_credit_reviews(self):
-        action = self.env["ir.actions.act_window"]._for_xml_id("ar_collections.ar_credit_review_action")
-        action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
-        action["context"] = {}
-        return action

@@ -1,3 +1,4 @@
+from . import test_aging_buckets
 from . import test_collection_concurrency
 from . import test_collection_engine
 from . import test_collection_work

@@ -142,7 +142,9 @@ class TestLetterContents(LetterCase):
         during = self._ar_invoice(partner, 500.0, days_overdue=-5)
         self._ar_pay(before, amount=300.0, date=today - timedelta(days=10))
         self._ar_refund(partner, 100.0, days_overdue=-30)
-        statement = partner._ar_statement(today - timedelta(days=60), today)
+        statement = self.env["report.ar_collections.report_statement"]._get_statement(
+            partner, today - timedelta(days=60), today
+        )
         self.assertEqual(statement["opening"], 1000.0)
         self.assertEqual([line["debit"] - line["credit"] for line in statement["lines"]], [500.0, -300.0, -100.0])
         self.assertEqual(statement["closing"], 1100.0)

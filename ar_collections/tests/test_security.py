@@ -40,7 +40,7 @@ class TestCollectionGroupsAndMenus(ArCollectionsCommon):
 
     def test_collections_menu_visible_to_collection_users_only(self):
         self.assertIn("ar_collections.ar_collections_menu", self._visible_menu_xmlids(self.billing))
-        self.assertIn("ar_collections.ar_overdue_invoice_menu", self._visible_menu_xmlids(self.billing))
+        self.assertIn("ar_collections.account_move_menu_overdue", self._visible_menu_xmlids(self.billing))
         self.assertIn("ar_collections.ar_collections_menu", self._visible_menu_xmlids(self.credit_manager))
         self.assertNotIn("ar_collections.ar_collections_menu", self._visible_menu_xmlids(self.salesman))
 

@@ -23,7 +23,7 @@ class TestCollectionTours(SaleCreditCase, HttpCase):
     def test_an_accountant_logs_a_call_with_a_promise(self):
         invoice = self._ar_invoice(self.customer, 1500.0, days_overdue=3)
         self.start_tour(
-            f"/odoo/action-ar_collections.ar_overdue_invoice_action/{invoice.id}",
+            f"/odoo/action-ar_collections.account_move_action_overdue/{invoice.id}",
             "ar_collections_log_promise",
             login=self.accountant.login,
         )
