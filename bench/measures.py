@@ -41,7 +41,7 @@ def escalation(bench, env):
         )
     env.cr.execute(
         "SELECT count(*) FROM (SELECT partner_id FROM ar_collection_event "
-        "WHERE kind IN ('email', 'letter', 'legal') AND NOT COALESCE(failed, false) "
+        "WHERE kind IN ('email', 'letter', 'legal') AND failed IS NOT TRUE "
         "GROUP BY partner_id HAVING count(*) > 1) duplicates"
     )
     duplicates = env.cr.fetchone()[0]

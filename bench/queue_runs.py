@@ -85,7 +85,7 @@ def _run(bench, workers, copy, number):
             busy = (servers.cpu_busy() - busy_before) / (wall * os.cpu_count()) * 100
             cr.execute(
                 "SELECT count(DISTINCT partner_id), count(*) - count(DISTINCT partner_id) FROM ar_collection_event "
-                "WHERE kind IN ('email', 'letter', 'legal') AND NOT COALESCE(failed, false)"
+                "WHERE kind IN ('email', 'letter', 'legal') AND failed IS NOT TRUE"
             )
             contacted, duplicates = cr.fetchone()
     bench.record(

@@ -37,9 +37,7 @@ class ArCashinForecast(models.Model):
                   JOIN res_company company ON company.id = move.company_id
                   LEFT JOIN ar_credit_profile profile
                          ON profile.partner_id = move.commercial_partner_id AND profile.company_id = move.company_id
-                 WHERE move.move_type = 'out_invoice'
-                   AND move.state = 'posted'
-                   AND move.payment_state IN ('not_paid', 'partial')
+                 WHERE %(open_invoice)s
             ),
             rows AS (
                 SELECT move_id, partner_id, company_id, currency_id, 'due' AS kind,
@@ -53,7 +51,8 @@ class ArCashinForecast(models.Model):
             SELECT ROW_NUMBER() OVER (ORDER BY move_id, kind) AS id, *
               FROM rows
              WHERE date < CURRENT_DATE + 91
-            """
+            """,
+            open_invoice=self.env["account.move"]._ar_open_invoice_sql("move"),
         )
 
     @api.model

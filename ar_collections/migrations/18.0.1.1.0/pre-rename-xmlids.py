@@ -34,6 +34,8 @@ RENAMED = {
     "action_ar_create_plan": "account_move_action_create_plan",
     "action_ar_assign_collector": "account_move_action_assign_collector",
     "action_ar_assign_collector_partner": "res_partner_action_assign_collector",
+    "ar_collection_letter_wizard_partner_action": "ar_collection_letter_wizard_action_partner",
+    "ar_collection_letter_wizard_invoice_action": "ar_collection_letter_wizard_action_invoice",
 }
 
 
