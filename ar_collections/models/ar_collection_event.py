@@ -383,9 +383,3 @@ class ArCollectionEvent(models.Model):
         """A stable reference for the letter, e.g. AR-2026-00042."""
         self.ensure_one()
         return f"AR-{fields.Date.to_date(self.date).year}-{self.id:05d}"
-
-    def action_open_document(self):
-        self.ensure_one()
-        if not self.attachment_id:
-            return False
-        return {"type": "ir.actions.act_url", "url": f"/web/content/{self.attachment_id.id}?download=true"}
