@@ -239,10 +239,13 @@ class ArCreditProfile(models.Model):
         appointed = company.ar_credit_manager_id
         return (appointed | managers) if appointed else managers
 
-    def _check_credit_manager(self):
+    @api.model
+    def _check_credit_manager(self, message=None):
+        """Refuse (AccessError, ``message`` or the default) unless the user is a credit manager."""
         if not (self.env.su or self.env.user.has_group(CREDIT_MANAGER_GROUP)):
             raise AccessError(
-                self.env._(
+                message
+                or self.env._(
                     "Only a Collections / Credit Manager can change ratings, credit limits, holds and the "
                     "blacklist. Ask a credit manager."
                 )

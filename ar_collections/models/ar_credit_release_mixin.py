@@ -12,10 +12,7 @@ and what happens once released.
 from odoo import api
 from odoo import fields
 from odoo import models
-from odoo.exceptions import AccessError
 from odoo.tools import plaintext2html
-
-from ..tools.groups import CREDIT_MANAGER_GROUP
 
 
 class ArCreditReleaseMixin(models.AbstractModel):
@@ -117,13 +114,12 @@ class ArCreditReleaseMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _ar_check_release_rights(self):
-        if not (self.env.su or self.env.user.has_group(CREDIT_MANAGER_GROUP)):
-            raise AccessError(
-                self.env._(
-                    "Only a Collections / Credit Manager can release a document blocked by the credit check. "
-                    "Ask a credit manager."
-                )
+        self.env["ar.credit.profile"]._check_credit_manager(
+            self.env._(
+                "Only a Collections / Credit Manager can release a document blocked by the credit check. "
+                "Ask a credit manager."
             )
+        )
 
     def _ar_credit_managers(self):
         """Who can release this document: the company's credit managers, the appointed one first."""
