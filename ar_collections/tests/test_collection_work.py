@@ -290,3 +290,16 @@ class TestRunWizard(CollectionCase):
         wizard.action_run()
         self.assertEqual(len(self._emails()), 1)
         self.assertFalse(self._emails(other), "unticked: left for the job")
+
+    def test_the_preview_writes_nothing(self):
+        invoice = self._ar_invoice(self.customer, 1000.0, days_overdue=16)
+        self.assertFalse(invoice.access_token)
+        wizard = self.env["ar.collection.run.wizard"].with_user(self.manager).create({})
+        self.assertEqual(wizard.line_ids.partner_id, self.customer)
+        self.env.flush_all()
+        invoice.invalidate_recordset(["access_token", "ar_stage_id", "ar_snooze_until"])
+        self.assertFalse(invoice.ar_stage_id or invoice.ar_snooze_until, "deciding moved no invoice")
+        self.assertFalse(invoice.access_token, "the portal link is made when the email goes")
+        self.assertFalse(self._emails())
+        wizard.action_run()
+        self.assertTrue(invoice.access_token)
