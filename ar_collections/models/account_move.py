@@ -11,11 +11,14 @@ from odoo.tools.sql import create_index
 # Fields whose change on a draft customer invoice changes its amount or customer.
 DRAFT_EXPOSURE_FIELDS = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "move_type", "company_id"}
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
+# An open invoice: a posted customer invoice not (fully) paid (see `_ar_open_invoice_domain`).
+OPEN_INVOICE_DOMAIN = [
+    ("move_type", "=", "out_invoice"),
+    ("state", "=", "posted"),
+    ("payment_state", "in", OPEN_PAYMENT_STATES),
+]
 # A customer's open invoices, as the domain of the invoice fields of promises, plans and wizards.
-CUSTOMER_OPEN_INVOICES_DOMAIN = (
-    "[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-    f"('state', '=', 'posted'), ('payment_state', 'in', {OPEN_PAYMENT_STATES!r})]"
-)
+CUSTOMER_OPEN_INVOICES_DOMAIN = f"[('commercial_partner_id', '=', partner_id), {str(OPEN_INVOICE_DOMAIN)[1:-1]}]"
 
 
 class AccountMove(models.Model):
@@ -505,11 +508,7 @@ class AccountMove(models.Model):
 
     @api.model
     def _ar_open_invoice_domain(self):
-        return [
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", OPEN_PAYMENT_STATES),
-        ]
+        return list(OPEN_INVOICE_DOMAIN)
 
     def _ar_is_open_invoice(self):
         self.ensure_one()
