@@ -8,6 +8,11 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
+from ..tools.groups import COLLECTION_USER_GROUP
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import check_group
+from ..tools.groups import requires_group
+
 # Fields whose change on a draft customer invoice changes its amount or customer.
 DRAFT_EXPOSURE_FIELDS = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "move_type", "company_id"}
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
@@ -19,6 +24,19 @@ OPEN_INVOICE_DOMAIN = [
 ]
 # A customer's open invoices, as the domain of the invoice fields of promises, plans and wizards.
 CUSTOMER_OPEN_INVOICES_DOMAIN = f"[('commercial_partner_id', '=', partner_id), {str(OPEN_INVOICE_DOMAIN)[1:-1]}]"
+
+
+# The collection's own fields on an invoice: set by the engine (as superuser) and by
+# Collections users, never by a plain write of anyone else (over RPC, say a salesperson).
+COLLECTION_FIELDS = {
+    "ar_stage_id",
+    "ar_stage_date",
+    "ar_snooze_until",
+    "ar_excluded",
+    "ar_promise_id",
+    "ar_dispute_id",
+    "ar_plan_id",
+}
 
 
 class AccountMove(models.Model):
@@ -223,16 +241,27 @@ class AccountMove(models.Model):
         return positive if (operator == "=") == value else ["!", *positive]
 
     # ------------------------------------------------------------------
-    # CRUD: keep the credit exposure current
+    # CRUD: keep the credit exposure current; the collection's fields are the collection's
     # ------------------------------------------------------------------
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any(COLLECTION_FIELDS & set(vals) for vals in vals_list):
+            check_group(self.env, COLLECTION_USER_GROUP, self._ar_collection_fields_message())
         moves = super().create(vals_list)
         moves._ar_refresh_exposure()
         return moves
 
+    def _ar_collection_fields_message(self):
+        return self.env._(
+            "An invoice's collection stage, pause and exclusion are set by the collection itself and by "
+            "Collections users: %s cannot change them.",
+            self.env.user.name,
+        )
+
     def write(self, vals):
+        if not self.env.su and COLLECTION_FIELDS & set(vals):
+            check_group(self.env, COLLECTION_USER_GROUP, self._ar_collection_fields_message())
         if not DRAFT_EXPOSURE_FIELDS & set(vals):
             return super().write(vals)
         partners_before = self._ar_exposure_partners()
@@ -372,9 +401,14 @@ class AccountMove(models.Model):
                 return stage
         return None
 
-    def _ar_target_stage(self, stages, today, overdue_amount, force=False):
-        """The stage this invoice reaches today: the highest of ``stages`` after its current one
-        whose day has come (and whose minimum amount the customer owes). ``force``: the next one."""
+    def _ar_stages_passed(self, stages, today, overdue_amount, force=False):
+        """The stages of ``stages`` this invoice passes today, in order: those after its current
+        one whose day has come (and whose minimum amount the customer owes); ``force``: the
+        next one. The last is the stage it reaches.
+
+        An invoice that passed several stages stops at the highest one that writes to the
+        customer (email or letter): the stages above it that only act (a legal file) follow on
+        a later run, once the customer has been told."""
         self.ensure_one()
         current = self.ar_stage_id.offset_days if self.ar_stage_id else None
         later = [stage for stage in stages if current is None or stage.offset_days > current]
@@ -385,30 +419,35 @@ class AccountMove(models.Model):
             for stage in later
             if stage.offset_days <= days and currency.compare_amounts(overdue_amount, stage.min_amount) >= 0
         ]
-        if reached:
-            return reached[-1]
-        return later[0] if force and later else None
+        if not reached:
+            return later[:1] if force else []
+        writing = [index for index, stage in enumerate(reached) if stage.send_email or stage.print_letter]
+        if len(reached) > 1 and writing:
+            return reached[: writing[-1] + 1]
+        return reached
 
     @api.model
     def _ar_charge_late_fees(self, plans, today):
         """Charge the late fees of the collection ``plans`` (see ``ar.collection.engine``): for
         each customer one fee invoice, a line per invoice reaching a fee stage, once per
         invoice and stage. Return the fee invoices."""
-        charging = [plan for plan in plans if any(target.charge_fee for target in plan.targets.values())]
+        charging = [plan for plan in plans if plan.highest("charge_fee")]
         if not charging:
             return self.browse()
-        already = self._ar_late_fees_charged(self.union(*(move for plan in charging for move in plan.targets)))
+        already = self._ar_late_fees_charged(self.union(*(move for plan in charging for move in plan.passed)))
         fee_invoices = self.browse()
         for plan in charging:
             lines = []
-            for move, target in plan.targets.items():
-                if not target.charge_fee or (move.id, target.id) in already:
+            for move, passed in plan.passed.items():
+                # One fee per invoice and run: the highest fee stage it passed today.
+                fee_stages = [stage for stage in passed if stage.charge_fee]
+                if not fee_stages or (move.id, fee_stages[-1].id) in already:
                     continue
                 amount = plan.profile.company_id._ar_late_fee_amount(move, today)
                 if amount > 0:
-                    lines.append((move, target, amount))
+                    lines.append((move, fee_stages[-1], amount))
             if lines:
-                fee_invoices |= self._ar_create_late_fee_invoice(plan.profile, plan.stage, lines, today)
+                fee_invoices |= self._ar_create_late_fee_invoice(plan.profile, plan.highest("charge_fee"), lines, today)
         return fee_invoices
 
     @api.model
@@ -573,6 +612,7 @@ class AccountMove(models.Model):
                 )
             )
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_ar_waive_late_fee(self):
         return {
             "type": "ir.actions.act_window",
@@ -583,14 +623,17 @@ class AccountMove(models.Model):
             "context": {"default_move_ids": self.ids},
         }
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_exclude(self):
         self._ar_write({"ar_excluded": True})
         return True
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_include(self):
         self._ar_write({"ar_excluded": False})
         return True
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_send_now(self):
         """Send the next collection stage of these invoices now, through the collection engine."""
         self._ar_check_collectible_invoices(self.env._("Sending the next stage"))
@@ -608,9 +651,11 @@ class AccountMove(models.Model):
             },
         }
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_log_call(self):
         return self._ar_log_wizard("call")
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_record_promise(self):
         return self._ar_log_wizard("call", promise=True)
 
@@ -623,6 +668,7 @@ class AccountMove(models.Model):
             outcome = outcome.search([("records_promise", "=", True)], limit=1)
         return self.env["ar.collection.log.wizard"]._action_open(partner, self, kind=kind, outcome_id=outcome.id)
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_open_dispute(self):
         self.ensure_one()
         self._ar_check_collectible_invoices(self.env._("A dispute"))
@@ -635,6 +681,7 @@ class AccountMove(models.Model):
             "context": {"default_move_id": self.id},
         }
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_create_plan(self):
         self._ar_check_collectible_invoices(self.env._("A payment plan"))
         partner = self.commercial_partner_id

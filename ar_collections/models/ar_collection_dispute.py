@@ -5,6 +5,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.groups import COLLECTION_USER_GROUP
+from ..tools.groups import requires_group
+
 DISPUTE_REASONS = [
     ("quality", "Quality"),
     ("quantity", "Quantity"),
@@ -125,11 +128,13 @@ class ArCollectionDispute(models.Model):
             **self._ledger_values(), note=self.env._("Dispute resolved as %(state)s: %(note)s", state=label, note=note)
         )
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_resolve_valid(self):
         """The customer is right: record it and issue the credit note through Odoo's own flow."""
         self._resolve("valid")
         return self.move_id.action_reverse()
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_resolve_invalid(self):
         """The excuse does not hold: the escalation resumes."""
         self._resolve("invalid")

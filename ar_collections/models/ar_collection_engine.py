@@ -30,21 +30,32 @@ _logger = logging.getLogger(__name__)
 class CollectionPlan:
     """What the collection does today for one customer.
 
-    ``stage`` is the stage of the customer's one communication (empty: nothing to send
+    ``stage`` is the stage of the customer's one communication (empty: nothing to do
     today, look again on ``snooze_until``); ``targets`` maps each due invoice to the stage it
-    reaches; ``listed`` are the invoices the communication lists; ``due`` the invoices that
-    were due for a look. Amount due and days overdue are the decision's figures.
+    reaches and ``passed`` to every stage it passes on the way (the target included);
+    ``listed`` are the invoices the communication lists; ``due`` the invoices that were due
+    for a look. Amount due and days overdue are the decision's figures.
+
+    Stage effects are cumulative: a customer who passes several stages in one run gets
+    every lasting effect of them (credit hold, late fee, legal file) and the activity of the
+    highest one that asks for one (see `highest`).
     """
 
     profile: models.BaseModel
     policy: models.BaseModel
     stage: models.BaseModel
     targets: dict = field(default_factory=dict)
+    passed: dict = field(default_factory=dict)
     due: models.BaseModel = None
     listed: models.BaseModel = None
     amount_due: float = 0.0
     days_overdue: int = 0
     snooze_until: date = None
+
+    def highest(self, action):
+        """The highest stage passed today that does ``action`` (a stage's boolean field), or None."""
+        stages = [stage for stages in self.passed.values() for stage in stages if stage[action]]
+        return max(stages, key=lambda stage: stage.offset_days) if stages else None
 
 
 class ArCollectionEngine(models.AbstractModel):
@@ -236,29 +247,40 @@ class ArCollectionEngine(models.AbstractModel):
         stages = policy._stages_for(profile.company_id)
         overdue = collectible.filtered(lambda move: move.invoice_date_due < today)
         overdue_amount = sum(overdue.mapped("amount_residual_signed"))
-        targets = {}
+        passed = {}
         for move in due:
-            target = move._ar_target_stage(stages, today, overdue_amount, force)
-            if target:
-                targets[move] = target
+            stages_passed = move._ar_stages_passed(stages, today, overdue_amount, force)
+            if stages_passed:
+                passed[move] = stages_passed
         snooze_until = None
-        if targets and policy.min_days_between and profile.last_contact_date and not force:
+        if passed and policy.min_days_between and profile.last_contact_date and not force:
             next_allowed = profile.last_contact_date + timedelta(days=policy.min_days_between)
             if today < next_allowed:
-                targets, snooze_until = {}, next_allowed
-        stage = max(targets.values(), key=lambda s: s.offset_days) if targets else None
+                passed, snooze_until = {}, next_allowed
+        targets = {move: stages_passed[-1] for move, stages_passed in passed.items()}
+        stage = self._communication_stage(targets.values())
         listed = overdue | self.env["account.move"].union(*targets) if stage else overdue
         return CollectionPlan(
             profile=profile,
             policy=policy,
             stage=stage,
             targets=targets,
+            passed=passed,
             due=due,
             listed=listed.sorted(lambda move: (move.invoice_date_due, move.id)),
             amount_due=overdue_amount,
             days_overdue=max((today - move.invoice_date_due).days for move in overdue) if overdue else 0,
             snooze_until=snooze_until or (today + timedelta(days=1)),
         )
+
+    @api.model
+    def _communication_stage(self, targets):
+        """The stage the customer hears from: the highest target stage that writes to it (email
+        or letter), else the highest target (a stage that only acts); None without targets."""
+        targets = list(targets)
+        writing = [stage for stage in targets if stage.send_email or stage.print_letter]
+        candidates = writing or targets
+        return max(candidates, key=lambda stage: stage.offset_days) if candidates else None
 
     # ------------------------------------------------------------------
     # Doing
@@ -300,10 +322,10 @@ class ArCollectionEngine(models.AbstractModel):
             # The emails link every listed invoice to the portal: give them their tokens at once.
             self.env["account.move"].union(*(plan.listed for plan in acting))._ar_ensure_portal_tokens()
         self._communicate([plan for plan in acting if plan.stage.send_email or plan.stage.print_letter])
-        self._schedule_activities([self._stage_activity(plan) for plan in acting if plan.stage.create_activity])
-        self._put_on_hold([plan for plan in acting if plan.stage.put_on_hold], today)
+        self._schedule_activities([self._stage_activity(plan) for plan in acting if plan.highest("create_activity")])
+        self._put_on_hold([plan for plan in acting if plan.highest("put_on_hold")], today)
         self.env["account.move"]._ar_charge_late_fees([plan for plan in acting if plan.policy.charge_late_fees], today)
-        self.env["ar.legal.file"]._open_for([plan for plan in acting if plan.stage.open_legal_file])
+        self.env["ar.legal.file"]._open_for([plan for plan in acting if plan.highest("open_legal_file")])
         targets = {move: target for plan in acting for move, target in plan.targets.items()}
         for target, moves in self._group_by_target(targets).items():
             moves._ar_write({"ar_stage_id": target.id, "ar_stage_date": today, "ar_snooze_until": False})
@@ -340,6 +362,14 @@ class ArCollectionEngine(models.AbstractModel):
                     "moves": plan.listed,
                     "stage_id": stage.id,
                     "to_print": not by_email,
+                    # Put back if the email is not delivered (see ar.collection.event._mark_failed).
+                    "stages_before": {
+                        "moves": {
+                            str(move.id): [move.ar_stage_id.id, fields.Date.to_string(move.ar_stage_date), target.id]
+                            for move, target in plan.targets.items()
+                        },
+                        "last_contact": fields.Date.to_string(profile.last_contact_date),
+                    },
                 }
             )
         events = Event._log_many(entries)
@@ -386,8 +416,9 @@ class ArCollectionEngine(models.AbstractModel):
 
     @api.model
     def _stage_activity(self, plan):
-        """The activity a plan's stage asks for, as an entry of `_schedule_activities`."""
-        profile, stage = plan.profile, plan.stage
+        """The activity of the highest stage passed that asks for one, as an entry of
+        `_schedule_activities`."""
+        profile, stage = plan.profile, plan.highest("create_activity")
         users = {
             "collector": profile._collector(),
             "salesperson": profile.partner_id.user_id or profile._collector(),
@@ -441,12 +472,14 @@ class ArCollectionEngine(models.AbstractModel):
 
     @api.model
     def _put_on_hold(self, plans, today):
-        """Put the customers of these plans on hold (those not already held), citing the stage."""
-        for stage, group in groupby(plans, lambda plan: plan.stage):
+        """Put the customers of these plans on hold (those not already held), citing the stage
+        that holds: the engine applies the policy the credit managers set (no user check here,
+        the entry points check their callers)."""
+        for stage, group in groupby(plans, lambda plan: plan.highest("put_on_hold")):
             profiles = self.env["ar.credit.profile"].union(*(plan.profile for plan in group))
             profiles = profiles.filtered(lambda profile: not profile.hold)
             if profiles:
-                profiles.sudo()._set_hold(
+                profiles.sudo()._apply_hold(
                     self.env._(
                         "Collection stage %(stage)s reached on %(date)s",
                         stage=stage.name,

@@ -91,7 +91,14 @@ class ArCollectionEvent(models.Model):
         readonly=True,
         help="The customer has no email address: the letter is printed and posted.",
     )
-    failed = fields.Boolean(readonly=True, help="The action failed (e.g. the email could not be sent).")
+    failed = fields.Boolean(
+        readonly=True, index="btree_not_null", help="The action failed (e.g. the email could not be sent)."
+    )
+    failure_reason = fields.Text(readonly=True)
+    stages_before = fields.Json(
+        readonly=True,
+        help="Where the invoices stood before this communication: put back if it is not delivered.",
+    )
 
     deadline_date = fields.Date(
         compute="_compute_deadline_date", help="Payment deadline given in the letter: its date plus the stage's days."
@@ -328,6 +335,45 @@ class ArCollectionEvent(models.Model):
             ]
         )
 
+    def _mark_failed(self, reason):
+        """These communications were not delivered: mark them failed with ``reason`` (the one
+        change the ledger allows, once) and put their invoices back where they stood, so that
+        the next run sends them again; their collector gets an activity. Return the events marked."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ar_collection_event SET failed = TRUE, failure_reason = %s "
+                "WHERE id = ANY(%s) AND failed IS NOT TRUE RETURNING id",
+                reason,
+                self.ids,
+            )
+        )
+        events = self.browse([row[0] for row in self.env.cr.fetchall()])
+        events.invalidate_recordset(["failed", "failure_reason"])
+        Move = self.env["account.move"].sudo()
+        for event in events:
+            for move_id, (stage_id, stage_date, target_id) in (event.stages_before or {}).get("moves", {}).items():
+                move = Move.browse(int(move_id)).exists()
+                # Only an invoice still at the stage this communication gave it goes back.
+                if move and move.ar_stage_id.id == target_id:
+                    move._ar_write({"ar_stage_id": stage_id, "ar_stage_date": stage_date, "ar_snooze_until": False})
+        engine = self.env["ar.collection.engine"]
+        for event in events:
+            profile = self.env["ar.credit.profile"]._get_or_create(event.partner_id, event.company_id)
+            if profile.last_contact_date == fields.Date.to_date(event.date):
+                profile.sudo().last_contact_date = (event.stages_before or {}).get("last_contact") or False
+            engine._schedule_activity(
+                profile,
+                self.env._("Collection email not sent"),
+                self.env._(
+                    "The %(stage)s email to %(customer)s was not sent: %(reason)s. The next run sends it again.",
+                    stage=event.stage_id.name or self.env._("collection"),
+                    customer=event.partner_id.display_name,
+                    reason=reason,
+                ),
+            )
+        return events
+
     # ------------------------------------------------------------------
     # What the letters print
     # ------------------------------------------------------------------
@@ -343,16 +389,25 @@ class ArCollectionEvent(models.Model):
     def _prior_reminders(self):
         """Earlier reminders and letters to this customer, from the ledger (oldest first)."""
         self.ensure_one()
-        return self.search(
-            [
-                ("partner_id", "=", self.partner_id.id),
-                ("company_id", "=", self.company_id.id),
-                ("kind", "in", ("email", "letter")),
-                ("failed", "=", False),
-                ("date", "<=", self.date),
-                ("id", "!=", self.id),
-            ],
-            order="date, id",
+        # sudo: whether an email was delivered is on mail.mail, which only administrators read.
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("partner_id", "=", self.partner_id.id),
+                    ("company_id", "=", self.company_id.id),
+                    ("kind", "in", ("email", "letter")),
+                    ("failed", "=", False),
+                    # Delivered only: an email still in the queue (or failed) is not quoted.
+                    "|",
+                    ("mail_id", "=", False),
+                    ("mail_id.state", "=", "sent"),
+                    ("date", "<=", self.date),
+                    ("id", "!=", self.id),
+                ],
+                order="date, id",
+            )
+            .with_env(self.env)
         )
 
     def _fees_charged(self):

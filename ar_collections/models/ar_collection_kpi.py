@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..tools.groups import COLLECTION_USER_GROUP
+from ..tools.groups import requires_group
 
 
 def _receivable_lines(company):
@@ -31,6 +32,7 @@ class ArCollectionKpi(models.AbstractModel):
     _name = "ar.collection.kpi"
     _description = "Collection KPIs"
 
+    @requires_group(COLLECTION_USER_GROUP)
     @api.model
     def get_dashboard_data(self):
         """Everything the Collections dashboard shows, for the current company."""

@@ -9,6 +9,9 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
+from ..tools.groups import COLLECTION_USER_GROUP
+from ..tools.groups import requires_group
+
 
 class ArCollectionPromise(models.Model):
     """A customer's promise to pay by a date: it pauses the escalation of its invoices until then."""
@@ -144,6 +147,7 @@ class ArCollectionPromise(models.Model):
             "promised_amount": self.amount,
         }
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_cancel(self):
         self._close("cancelled")
         for promise in self:

@@ -16,7 +16,6 @@ from markupsafe import escape
 from odoo import api
 from odoo import fields
 from odoo import models
-from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools import create_index
@@ -27,6 +26,9 @@ from odoo.tools import split_every
 from ..tools.batch_jobs import run_in_batches
 from ..tools.credit_score import PAST_90_PRIOR
 from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import INTERNAL_USER_GROUP
+from ..tools.groups import check_group
+from ..tools.groups import requires_group
 
 
 class ArCreditProfile(models.Model):
@@ -241,15 +243,19 @@ class ArCreditProfile(models.Model):
 
     @api.model
     def _check_credit_manager(self, message=None):
-        """Refuse (AccessError, ``message`` or the default) unless the user is a credit manager."""
-        if not (self.env.su or self.env.user.has_group(CREDIT_MANAGER_GROUP)):
-            raise AccessError(
-                message
-                or self.env._(
-                    "Only a Collections / Credit Manager can change ratings, credit limits, holds and the "
-                    "blacklist. Ask a credit manager."
-                )
-            )
+        """Refuse (AccessError, ``message`` or the default) unless the user is a credit manager.
+
+        The user, not the environment: superuser mode (``sudo()``) on a path a user started
+        does not make that user a credit manager. Scheduled jobs run as the superuser itself."""
+        check_group(
+            self.env,
+            CREDIT_MANAGER_GROUP,
+            message
+            or self.env._(
+                "Only a Collections / Credit Manager can change ratings, credit limits, holds and the "
+                "blacklist. Ask a credit manager."
+            ),
+        )
 
     # ------------------------------------------------------------------
     # Exposure
@@ -418,7 +424,26 @@ class ArCreditProfile(models.Model):
         profiles.invalidate_recordset()
         # New rows have no limit yet: compute it (and over_limit) the ORM way.
         profiles.browse([row[0] for row in rows if row[1]])._init_new_profiles()
+        profiles._lift_settled_collection_holds()
         return profiles
+
+    def _lift_settled_collection_holds(self):
+        """Holds follow the money: the hold a collection stage set lifts once the customer has
+        nothing overdue (unless the company keeps them); manual holds and the blacklist stay."""
+        settled = self.filtered(
+            lambda profile: (
+                profile.hold
+                and profile.hold_cause == "collection"
+                and profile.company_id.ar_lift_collection_hold
+                and not profile.oldest_due_date
+                and profile.company_id.currency_id.compare_amounts(profile.overdue_amount, 0) <= 0
+            )
+        )
+        for company, profiles in settled.grouped("company_id").items():
+            profiles.sudo().write(self._lifted_hold_values())
+            profiles.with_company(company)._log_event(
+                "release", self.env._("Collection hold lifted: nothing is overdue any more.")
+            )
 
     # ------------------------------------------------------------------
     # The effective limit
@@ -591,7 +616,13 @@ class ArCreditProfile(models.Model):
     # ------------------------------------------------------------------
 
     def _set_hold(self, reason, cause="manual"):
+        """A credit manager puts these customers on hold."""
         self._check_credit_manager()
+        self._apply_hold(reason, cause)
+
+    def _apply_hold(self, reason, cause):
+        """Put these customers on hold and log it; callers check who may (the collection engine
+        applies its policy's holds whoever started the run)."""
         values = {"hold": True, "hold_cause": cause, "hold_reason": reason, "hold_user_id": self.env.user.id}
         self.filtered("hold").sudo().write(values)
         self.filtered(lambda profile: not profile.hold).sudo().write({**values, "hold_since": fields.Datetime.now()})
@@ -693,16 +724,19 @@ class ArCreditProfile(models.Model):
     # Actions
     # ------------------------------------------------------------------
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_review_now(self):
         self._check_credit_manager()
         self.env["ar.credit.review"]._review(self, origin="manual")
         return True
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_rescore(self):
         Review = self.env["ar.credit.review"]
         Review._apply_scores(self, Review._compute_scores(self))
         return True
 
+    @requires_group(INTERNAL_USER_GROUP)
     def action_open_dossier(self):
         """The customer's dossier: its form, on the collection tab."""
         self.ensure_one()
@@ -725,6 +759,7 @@ class ArCreditProfile(models.Model):
     # Pause
     # ------------------------------------------------------------------
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_pause_collection(self, until, reason):
         """Force majeure: leave the customer alone until ``until`` (credit managers)."""
         self._check_credit_manager()

@@ -5,6 +5,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import ValidationError
 
+from ..tools.groups import INTERNAL_USER_GROUP
+from ..tools.groups import requires_group
+
 
 class ArCreditRating(models.Model):
     """A credit grade: the band of scores it covers and the terms that go with it."""
@@ -158,6 +161,7 @@ class ArCreditRating(models.Model):
                 return rating
         return self.browse()
 
+    @requires_group(INTERNAL_USER_GROUP)
     def action_view_partners(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("ar_collections.res_partner_action_credit")

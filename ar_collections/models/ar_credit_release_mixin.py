@@ -12,7 +12,16 @@ and what happens once released.
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.exceptions import AccessError
 from odoo.tools import plaintext2html
+
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
+
+# Only the release flow writes the release fields. Its mark is this object in the context:
+# no RPC call can send it (JSON has no object identity), so no context key a caller sends
+# unlocks them.
+RELEASE_FLOW = object()
 
 
 class ArCreditReleaseMixin(models.AbstractModel):
@@ -22,18 +31,70 @@ class ArCreditReleaseMixin(models.AbstractModel):
     ar_credit_release_reason = fields.Text(string="Credit Release Reason", copy=False, readonly=True)
     ar_credit_released_by_id = fields.Many2one("res.users", string="Credit Released By", copy=False, readonly=True)
     ar_credit_released_on = fields.Datetime(string="Credit Released On", copy=False, readonly=True)
+    ar_credit_release_terms = fields.Char(
+        string="Released For",
+        copy=False,
+        readonly=True,
+        help="What the release was given for (customer, invoicing partner, currency): changing any voids it.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
         if any(self._ar_release_fields() & set(vals) for vals in vals_list):
-            self._ar_check_release_rights()
+            self._ar_refuse_release_fields()
         return super().create(vals_list)
 
     def write(self, vals):
-        if self._ar_release_fields() & set(vals):
-            self._ar_check_release_rights()
-        return super().write(vals)
+        if self._ar_release_fields() & set(vals) and self.env.context.get("ar_release_flow") is not RELEASE_FLOW:
+            self._ar_refuse_release_fields()
+        released = self.filtered("ar_credit_released_by_id") if self._ar_release_terms_fields() & set(vals) else ()
+        terms = {document: document._ar_release_terms() for document in released}
+        result = super().write(vals)
+        voided = [document for document, before in terms.items() if document._ar_release_terms() != before]
+        if voided:
+            self.browse().union(*voided)._ar_void_release()
+        return result
 
+    def _ar_refuse_release_fields(self):
+        raise AccessError(
+            self.env._(
+                "A credit release is given through its button (%(action)s) by a credit manager, with a "
+                "reason; it cannot be written on a document.",
+                action=self._ar_release_action_name(),
+            )
+        )
+
+    def _ar_write_release(self, values):
+        """Write the release fields: the release flow's own door."""
+        return self.with_context(ar_release_flow=RELEASE_FLOW).write(values)
+
+    def _ar_release_terms(self):
+        """What a release of this document is bound to, as a string: documents add theirs."""
+        self.ensure_one()
+        customer = self._ar_release_customer().commercial_partner_id
+        return f"customer:{customer.id},company:{self.company_id.id}"
+
+    def _ar_release_terms_fields(self):
+        """Fields whose change can change ``_ar_release_terms``."""
+        return {"partner_id", "company_id"}
+
+    def _ar_credit_released(self):
+        """Whether a credit manager released this document for what it is now."""
+        self.ensure_one()
+        return bool(self.ar_credit_released_by_id) and self.ar_credit_release_terms == self._ar_release_terms()
+
+    def _ar_void_release(self):
+        """The document changed what its release was given for: the release no longer holds."""
+        self._ar_write_release(dict.fromkeys(self._ar_release_fields(), False))
+        for document in self:
+            document.sudo().message_post(
+                body=self.env._(
+                    "The credit release no longer applies: the customer, invoicing partner or currency changed."
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_ar_release_credit(self):
         """Open the release wizard on this document."""
         self.ensure_one()
@@ -46,13 +107,13 @@ class ArCreditReleaseMixin(models.AbstractModel):
             "context": {"default_res_model": self._name, "default_res_id": self.id},
         }
 
-    def _ar_credit_release(self, reason):
+    def _ar_credit_release(self, reason, amount=None):
         """Release this document (credit manager, with a reason): record it, log it on the customer
         and on the document. Documents extend it to go on (confirm the order, validate the delivery)."""
         self.ensure_one()
         self._ar_check_release_rights()
         summary = self._ar_credit_block_summary()
-        self.write(self._ar_release_values(reason))
+        self._ar_write_release(self._ar_release_values(reason, amount))
         profile = self.env["ar.credit.profile"]._get_or_create(self._ar_release_customer(), self.company_id)
         profile._log_event(
             "release",
@@ -95,14 +156,20 @@ class ArCreditReleaseMixin(models.AbstractModel):
 
     def _ar_release_fields(self):
         """Fields only the release flow may write."""
-        return {"ar_credit_release_reason", "ar_credit_released_by_id", "ar_credit_released_on"}
+        return {
+            "ar_credit_release_reason",
+            "ar_credit_released_by_id",
+            "ar_credit_released_on",
+            "ar_credit_release_terms",
+        }
 
-    def _ar_release_values(self, reason):
-        """What a release writes on this document."""
+    def _ar_release_values(self, reason, amount=None):
+        """What a release writes on this document (``amount``: up to which total, where it has one)."""
         return {
             "ar_credit_release_reason": reason,
             "ar_credit_released_by_id": self.env.user.id,
             "ar_credit_released_on": fields.Datetime.now(),
+            "ar_credit_release_terms": self._ar_release_terms(),
         }
 
     def _ar_release_event_values(self):

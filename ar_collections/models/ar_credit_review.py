@@ -18,6 +18,8 @@ from odoo.tools import SQL
 
 from ..tools.batch_jobs import run_in_batches
 from ..tools.credit_score import score_from_history
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
 
 # Context key under which the review's own methods may update a row.
 DECISION_CONTEXT = "ar_credit_review_decision"
@@ -86,6 +88,7 @@ class ArCreditReview(models.Model):
     def _unlink_never(self):
         raise UserError(self.env._("The credit history is append-only: reviews cannot be deleted."))
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_approve(self):
         self._check_pending()
         self.profile_id._check_credit_manager()
@@ -93,6 +96,7 @@ class ArCreditReview(models.Model):
         self._apply_to_profile()
         return True
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_reject(self):
         self._check_pending()
         self.profile_id._check_credit_manager()

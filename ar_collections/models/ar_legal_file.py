@@ -7,6 +7,9 @@ from odoo import models
 from odoo.tools import SQL
 from odoo.tools import pdf
 
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
+
 
 class ArLegalFile(models.Model):
     """A customer's debt handed over to legal action, with its evidence."""
@@ -90,7 +93,7 @@ class ArLegalFile(models.Model):
                     "company": plan.profile.company_id,
                     "kind": "legal",
                     "moves": plan.listed,
-                    "stage_id": plan.stage.id,
+                    "stage_id": plan.highest("open_legal_file").id,
                     "note": self.env._("Legal file %s opened", legal_file.name),
                 }
                 for plan, legal_file in zip(opening, opened, strict=True)
@@ -136,6 +139,7 @@ class ArLegalFile(models.Model):
             parts.extend(attachment.raw for attachment in attachments)
         return parts
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_build_bundle(self):
         """Build the evidence bundle (one PDF) and keep it on the legal file."""
         for legal_file in self:
@@ -157,9 +161,11 @@ class ArLegalFile(models.Model):
             legal_file.message_post(body=self.env._("Evidence bundle built."), attachment_ids=attachment.ids)
         return True
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_file(self):
         self.state = "filed"
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_close(self):
         self.state = "closed"
 

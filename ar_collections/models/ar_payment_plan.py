@@ -10,6 +10,9 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
+from ..tools.groups import COLLECTION_USER_GROUP
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
 from .account_move import CUSTOMER_OPEN_INVOICES_DOMAIN
 
 FREQUENCIES = {
@@ -118,6 +121,7 @@ class ArPaymentPlan(models.Model):
             if plan.move_ids.commercial_partner_id - plan.partner_id.commercial_partner_id:
                 raise ValidationError(self.env._("A payment plan covers invoices of its customer only."))
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_compute_schedule(self):
         """Split the amount into equal instalments (the last one takes the rounding)."""
         for plan in self:
@@ -133,6 +137,7 @@ class ArPaymentPlan(models.Model):
             plan.line_ids = [(5, 0, 0), *lines]
         return True
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_confirm(self):
         """A credit manager approves the plan: its invoices stop escalating while it is kept."""
         self.env["ar.credit.profile"]._check_credit_manager()
@@ -189,6 +194,7 @@ class ArPaymentPlan(models.Model):
         if any(line.amount <= 0 for line in self.line_ids):
             raise UserError(self.env._("Every instalment must be a positive amount."))
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_cancel(self):
         for plan in self:
             if plan.state in ("honoured", "broken"):

@@ -55,6 +55,12 @@ class ResCompany(models.Model):
         default=True,
         help="Run the stages that come before the due date (courtesy reminders).",
     )
+    ar_lift_collection_hold = fields.Boolean(
+        string="Lift Collection Holds When Paid",
+        default=True,
+        help="A credit hold set by a collection stage lifts by itself once the customer has nothing "
+        "overdue. Manual holds and the blacklist stay until a credit manager lifts them.",
+    )
     ar_collection_batch_size = fields.Integer(
         string="Customers per Batch",
         default=200,

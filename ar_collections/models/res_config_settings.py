@@ -15,6 +15,7 @@ class ResConfigSettings(models.TransientModel):
     ar_credit_manager_id = fields.Many2one(related="company_id.ar_credit_manager_id", readonly=False)
     ar_default_policy_id = fields.Many2one(related="company_id.ar_default_policy_id", readonly=False)
     ar_use_courtesy_stage = fields.Boolean(related="company_id.ar_use_courtesy_stage", readonly=False)
+    ar_lift_collection_hold = fields.Boolean(related="company_id.ar_lift_collection_hold", readonly=False)
     ar_collection_batch_size = fields.Integer(related="company_id.ar_collection_batch_size", readonly=False)
     ar_collection_email_from = fields.Char(related="company_id.ar_collection_email_from", readonly=False)
     ar_late_fee_fixed = fields.Monetary(related="company_id.ar_late_fee_fixed", readonly=False)

@@ -5,7 +5,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import ValidationError
 
+from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
 
 PROFILE = "ar_credit_profile_id"
 # The profile shown is the current company's: so are the figures read through it.
@@ -376,6 +378,7 @@ class ResPartner(models.Model):
     def _ar_profiles(self):
         return self.env["ar.credit.profile"]._get_or_create(self, self.env.company)
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_ar_credit_wizard(self):
         """Open the hold / blacklist wizard in the mode given by the button's context."""
         self._ar_profiles()._check_credit_manager()
@@ -390,6 +393,7 @@ class ResPartner(models.Model):
             },
         }
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_log_call(self):
         partner = self.commercial_partner_id[:1]
         invoices = self.env["account.move"].search(
@@ -402,6 +406,7 @@ class ResPartner(models.Model):
         )
         return self.env["ar.collection.log.wizard"]._action_open(partner, invoices)
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_ar_pause_collection(self):
         return {
             "type": "ir.actions.act_window",
@@ -412,6 +417,7 @@ class ResPartner(models.Model):
             "context": {"default_partner_ids": self.commercial_partner_id.ids},
         }
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_view_ledger(self):
         action = self.env["ir.actions.act_window"]._for_xml_id("ar_collections.ar_collection_event_action")
         action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
@@ -421,6 +427,7 @@ class ResPartner(models.Model):
     # Statement of account (对账单)
     # ------------------------------------------------------------------
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_print_statement(self):
         return {
             "type": "ir.actions.act_window",
@@ -431,6 +438,7 @@ class ResPartner(models.Model):
             "context": {"default_partner_ids": self.commercial_partner_id.ids},
         }
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_ar_print_letter(self):
         return {
             "type": "ir.actions.act_window",
@@ -489,18 +497,22 @@ class ResPartner(models.Model):
         )
         return attachment
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_ar_review_now(self):
         self._ar_profiles().action_review_now()
         return True
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_ar_rescore(self):
         self._ar_profiles().action_rescore()
         return True
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_ar_approve_review(self):
         self.ar_pending_review_id.action_approve()
         return True
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_ar_reject_review(self):
         self.ar_pending_review_id.action_reject()
         return True

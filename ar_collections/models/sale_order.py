@@ -2,8 +2,15 @@ from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 from odoo.tools import formatLang
 from odoo.tools import plaintext2html
+
+from ..tools.groups import INTERNAL_USER_GROUP
+from ..tools.groups import requires_group
+
+# Line fields whose change can raise a confirmed order's total.
+GROWTH_FIELDS = {"product_uom_qty", "price_unit", "discount", "tax_id", "product_id"}
 
 
 class SaleOrder(models.Model):
@@ -55,15 +62,50 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def action_confirm(self):
-        """Refuse to confirm orders that fail the credit check (every confirmation path comes here)."""
+        """Refuse to confirm orders that fail the credit check (every confirmation path comes here).
+
+        Orders confirmed together are checked together: each paying customer's orders add up,
+        in order. The paying customers' profiles are locked first, so that two confirmations
+        at once are checked one after the other against the exposure the first one left."""
+        for company, orders in self.grouped("company_id").items():
+            self.env["ar.credit.profile"]._get_or_create(orders.partner_id | orders.partner_invoice_id, company)
+        self._ar_lock_payers()
+        pending = {}
         for order in self:
-            self.env["ar.credit.profile"]._get_or_create(order.partner_id | order.partner_invoice_id, order.company_id)
-            issues = order._ar_credit_issues()
+            payer = order._ar_payer_key()
+            issues = order._ar_credit_issues(pending=pending.get(payer, 0.0))
             if issues:
                 raise UserError(order._ar_credit_message(issues))
+            pending[payer] = pending.get(payer, 0.0) + order._ar_amount_company_currency()
         result = super().action_confirm()
         self._ar_refresh_exposure()
         return result
+
+    def _ar_payer_key(self):
+        self.ensure_one()
+        payer = self.partner_invoice_id.commercial_partner_id or self.partner_id.commercial_partner_id
+        return (payer.id, self.company_id.id)
+
+    def _ar_amount_company_currency(self):
+        self.ensure_one()
+        return self.company_id.currency_id.round(self.amount_total / (self.currency_rate or 1.0))
+
+    def _ar_lock_payers(self):
+        """Lock the credit profiles of these orders' paying customers until the transaction ends.
+
+        A confirmation running at the same time waits here; once the first commits, Odoo retries
+        the second (its snapshot is stale: PostgreSQL refuses the lock with a serialization
+        failure, which Odoo's request handling retries), which then sees the new exposure."""
+        keys = {order._ar_payer_key() for order in self}
+        if not keys:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM ar_credit_profile WHERE (partner_id, company_id) IN %s ORDER BY id FOR UPDATE",
+                tuple(keys),
+            )
+        )
 
     def _validate_order(self):
         """Customer confirmations (portal signature, website checkout): a blocked order waits
@@ -95,15 +137,17 @@ class SaleOrder(models.Model):
             .search([("partner_id", "in", partners.ids), ("company_id", "=", self.company_id.id)], order="id")
         )
 
-    def _ar_credit_issues(self):
+    def _ar_credit_issues(self, pending=0.0, amount=None):
         """What stops this quotation from being confirmed, as a list of dicts (empty: it may go).
 
-        The one credit rule, used by every confirmation path and by the quotation's
-        warning. It reads stored figures only: its cost does not grow with the
-        number of the customer's invoices.
+        The one credit rule, used by every confirmation path, by the quotation's warning and
+        when a confirmed order grows (``amount``: by how much). ``pending`` is what orders
+        confirmed in the same call already add to the customer's exposure. It reads stored
+        figures only: its cost does not grow with the number of the customer's invoices.
         """
         self.ensure_one()
-        if self.state not in ("draft", "sent") or not self.partner_id or self._ar_credit_released():
+        confirming = amount is None
+        if (confirming and self.state not in ("draft", "sent")) or not self.partner_id or self._ar_credit_released():
             return []
         profiles = self._ar_credit_profiles()
         payer = self.partner_invoice_id.commercial_partner_id or self.partner_id.commercial_partner_id
@@ -114,14 +158,14 @@ class SaleOrder(models.Model):
                 issues.append({"rule": "blacklist", "profile": profile})
             if profile.hold:
                 issues.append({"rule": "hold", "profile": profile})
-        company_currency = self.company_id.currency_id
-        amount = company_currency.round(self.amount_total / (self.currency_rate or 1.0))
+        if confirming:
+            amount = self._ar_amount_company_currency()
         Profile = self.env["ar.credit.profile"]
         if payer_profile:
             limit, prepayment = payer_profile.credit_limit, payer_profile.rating_id.prepayment_required
         else:
             limit, prepayment = Profile._new_customer_terms(self.company_id, payer)
-        exposure = payer_profile.exposure
+        exposure = payer_profile.exposure + pending
         over_limit = self._ar_exceeds_limit(exposure, amount, limit)
         if (over_limit or prepayment) and self._ar_fully_prepaid():
             return issues
@@ -134,20 +178,26 @@ class SaleOrder(models.Model):
         return issues
 
     def _ar_credit_released(self):
-        return bool(self.ar_credit_released_by_id) and (
+        return super()._ar_credit_released() and (
             self.currency_id.compare_amounts(self.amount_total, self.ar_credit_released_amount) <= 0
         )
+
+    def _ar_release_terms(self):
+        return f"{super()._ar_release_terms()},invoice:{self.partner_invoice_id.id},currency:{self.currency_id.id}"
+
+    def _ar_release_terms_fields(self):
+        return super()._ar_release_terms_fields() | {"partner_invoice_id", "pricelist_id", "currency_id"}
 
     def _ar_fully_prepaid(self):
         return self.currency_id.compare_amounts(self.amount_paid, self.amount_total) >= 0
 
-    def _ar_credit_message(self, issues, with_release=True):
+    def _ar_credit_message(self, issues, with_release=True, header=None):
         """The explanation a user reads: which rule, with the figures (and who can release the order)."""
         self.ensure_one()
         summary = self._ar_credit_summary(issues)
         if not with_release:
             return summary
-        header = self.env._(
+        header = header or self.env._(
             "Sale order %(order)s for %(customer)s cannot be confirmed:",
             order=self.name,
             customer=self.partner_id.commercial_partner_id.display_name,
@@ -182,7 +232,7 @@ class SaleOrder(models.Model):
         for order in self.sudo():
             issues = order._ar_credit_issues()
             message = order._ar_credit_message(issues, with_release=False)
-            order.ar_credit_pending = True
+            order._ar_write_release({"ar_credit_pending": True})
             order.message_post(
                 body=plaintext2html(
                     self.env._("The customer confirmed this quotation, but it awaits credit approval:\n%s", message)
@@ -204,8 +254,10 @@ class SaleOrder(models.Model):
     def _ar_credit_block_summary(self):
         return self._ar_credit_warning()
 
+    @requires_group(INTERNAL_USER_GROUP)
     def action_ar_request_credit_approval(self):
         """A salesperson asks a credit manager to look at a blocked quotation."""
+        self.check_access("write")
         self._ar_request_credit_approval()
         return True
 
@@ -221,24 +273,82 @@ class SaleOrder(models.Model):
     def _ar_release_fields(self):
         return super()._ar_release_fields() | {"ar_credit_pending", "ar_credit_released_amount"}
 
-    def _ar_release_values(self, reason):
+    def _ar_release_values(self, reason, amount=None):
         return {
-            **super()._ar_release_values(reason),
+            **super()._ar_release_values(reason, amount),
             "ar_credit_pending": False,
-            "ar_credit_released_amount": self.amount_total,
+            "ar_credit_released_amount": max(amount or 0.0, self.amount_total),
         }
 
     def _ar_release_event_values(self):
         return {"sale_order_id": self.id}
 
-    def _ar_credit_release(self, reason):
-        """Release this order and confirm it."""
+    def _ar_credit_release(self, reason, amount=None):
+        """Release this order (up to ``amount``, at least its total) and confirm it."""
         was_pending = self.ar_credit_pending
-        super()._ar_credit_release(reason)
+        super()._ar_credit_release(reason, amount)
         self.sudo().activity_ids.filtered(lambda a: a.summary == self._ar_approval_summary()).action_feedback(
             feedback=reason
         )
         # The credit manager's decision is checked above; confirming may need sales and
-        # inventory rights the credit manager does not have.
-        self.sudo().with_context(send_email=was_pending).action_confirm()
+        # inventory rights the credit manager does not have. A confirmed order that grew is
+        # released for its new total: the change is made again, now within the release.
+        if self.state in ("draft", "sent"):
+            self.sudo().with_context(send_email=was_pending).action_confirm()
         return True
+
+    # ------------------------------------------------------------------
+    # A confirmed order that grows
+    # ------------------------------------------------------------------
+
+    def _ar_check_growth(self, totals_before):
+        """Refuse a confirmed order's new lines or quantities that take its customer past the
+        credit check (same figures, same message, same release); ``totals_before`` {order: total}."""
+        for order in self.filtered(lambda order: order.state == "sale"):
+            growth = order.amount_total - totals_before.get(order, order.amount_total)
+            if order.currency_id.compare_amounts(growth, 0) <= 0:
+                continue
+            order._ar_lock_payers()
+            amount = order.company_id.currency_id.round(growth / (order.currency_rate or 1.0))
+            issues = [
+                issue
+                for issue in order._ar_credit_issues(amount=amount)
+                if issue["rule"] in ("blacklist", "hold", "limit")
+            ]
+            if issues:
+                raise UserError(order._ar_credit_message(issues, header=order._ar_growth_header()))
+        self._ar_refresh_exposure()
+
+    def _ar_growth_header(self):
+        return self.env._(
+            "Sale order %(order)s for %(customer)s cannot grow to %(total)s:",
+            order=self.name,
+            customer=self.partner_id.commercial_partner_id.display_name,
+            total=formatLang(self.env, self.amount_total, currency_obj=self.currency_id),
+        )
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = (
+            self.env["sale.order"]
+            .browse({vals["order_id"] for vals in vals_list if vals.get("order_id")})
+            .filtered(lambda order: order.state == "sale")
+        )
+        totals = {order: order.amount_total for order in orders}
+        lines = super().create(vals_list)
+        if totals:
+            orders._ar_check_growth(totals)
+        return lines
+
+    def write(self, vals):
+        orders = self.order_id.filtered(lambda order: order.state == "sale")
+        if not orders or not GROWTH_FIELDS & set(vals):
+            return super().write(vals)
+        totals = {order: order.amount_total for order in orders}
+        result = super().write(vals)
+        orders._ar_check_growth(totals)
+        return result

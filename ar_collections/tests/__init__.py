@@ -18,3 +18,4 @@ from . import test_sale_credit_block
 from . import test_security
 from . import test_settings
 from . import test_tours
+from . import test_trust

@@ -235,18 +235,18 @@ class TestEscalation(CollectionCase):
         self.assertTrue(unlucky.activity_ids.filtered(lambda a: a.summary == "Collection failed"))
         self.assertFalse(self.env["account.move"].search([("partner_id", "=", unlucky.id)]).ar_stage_id)
 
-    def test_a_bounce_at_sending_is_logged_on_the_customer(self):
-        self._ar_invoice(self.customer, 100.0, days_overdue=2)
+    def test_a_bounce_at_sending_marks_the_email_failed(self):
+        invoice = self._ar_invoice(self.customer, 100.0, days_overdue=2)
         self._run(self._ar_today())
-        mail = self._emails().mail_id
-        mail._postprocess_sent_message(success_pids=[], failure_type="mail_smtp")
-        self.assertFalse(self._events().filtered("failed"), "a mail server down is not the customer's failure")
-        mail._postprocess_sent_message(
+        event = self._emails()
+        event.mail_id.write({"state": "exception"})
+        event.mail_id._postprocess_sent_message(
             success_pids=[], failure_reason="550 mailbox unavailable", failure_type="mail_bounce"
         )
-        failure = self._events().filtered("failed")
-        self.assertIn("550 mailbox unavailable", failure.note)
-        self.assertTrue(self.customer.activity_ids.filtered(lambda a: a.summary == "Collection failed"))
+        self.assertTrue(event.failed)
+        self.assertIn("550 mailbox unavailable", event.failure_reason)
+        self.assertFalse(invoice.ar_stage_id, "not told: the invoice did not advance")
+        self.assertTrue(self.customer.activity_ids.filtered(lambda a: a.summary == "Collection email not sent"))
 
     def test_a_run_cut_off_between_batches_finishes_the_rest_the_next_time(self):
         self.env.company.ar_collection_batch_size = 1

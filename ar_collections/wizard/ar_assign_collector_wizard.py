@@ -4,6 +4,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
+
 
 class ArAssignCollectorWizard(models.TransientModel):
     """Give customers (or the customers of selected invoices) a collector."""
@@ -15,6 +18,7 @@ class ArAssignCollectorWizard(models.TransientModel):
     move_ids = fields.Many2many("account.move", string="Invoices")
     collector_id = fields.Many2one("res.users", required=True, domain=[("share", "=", False)])
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_assign(self):
         self.ensure_one()
         partners = (self.partner_ids | self.move_ids.partner_id).commercial_partner_id

@@ -4,6 +4,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.groups import COLLECTION_USER_GROUP
+from ..tools.groups import requires_group
+
 LETTERS = [
     ("reminder", "Reminder letter"),
     ("demand", "Demand letter"),
@@ -26,6 +29,7 @@ class ArCollectionLetterWizard(models.TransientModel):
     move_ids = fields.Many2many("account.move", string="Invoices")
     letter = fields.Selection(LETTERS, required=True, default="reminder")
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_print(self):
         """One ledger event per customer (its open overdue invoices, or the selected ones), then the PDF."""
         self.ensure_one()

@@ -6,6 +6,8 @@ from odoo import models
 from odoo.exceptions import UserError
 
 from ..models.account_move import CUSTOMER_OPEN_INVOICES_DOMAIN
+from ..tools.groups import COLLECTION_USER_GROUP
+from ..tools.groups import requires_group
 
 
 class ArCollectionLogWizard(models.TransientModel):
@@ -53,6 +55,7 @@ class ArCollectionLogWizard(models.TransientModel):
             "context": context,
         }
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_log(self):
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id

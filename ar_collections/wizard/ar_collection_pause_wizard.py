@@ -3,6 +3,9 @@
 from odoo import fields
 from odoo import models
 
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
+
 
 class ArCollectionPauseWizard(models.TransientModel):
     """Force majeure (不可抗力): leave customers alone until a date, with a reason."""
@@ -14,6 +17,7 @@ class ArCollectionPauseWizard(models.TransientModel):
     until = fields.Date(string="Pause Until", required=True)
     reason = fields.Text(required=True)
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_pause(self):
         self.ensure_one()
         profiles = self.env["ar.credit.profile"]._get_or_create(self.partner_ids, self.env.company)

@@ -5,6 +5,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
+
 
 class ArCollectionRunWizard(models.TransientModel):
     """Preview what the collection job would do today, untick customers, and run exactly that."""
@@ -51,6 +54,7 @@ class ArCollectionRunWizard(models.TransientModel):
             if plan.stage
         ]
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_run(self):
         self.ensure_one()
         self.env["ar.credit.profile"]._check_credit_manager()

@@ -4,6 +4,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
+
 ACTIONS = [
     ("hold", "Put on credit hold"),
     ("lift_hold", "Lift credit hold"),
@@ -22,6 +25,7 @@ class ArCreditHoldWizard(models.TransientModel):
     action = fields.Selection(ACTIONS, required=True, default="hold")
     reason = fields.Text(required=True)
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_apply(self):
         self.ensure_one()
         reason = (self.reason or "").strip()

@@ -3,6 +3,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
+
 
 class ArCreditReleaseWizard(models.TransientModel):
     """A credit manager releases one document blocked by the credit check, with a reason."""
@@ -14,6 +17,11 @@ class ArCreditReleaseWizard(models.TransientModel):
     res_id = fields.Integer(required=True, readonly=True)
     record_name = fields.Char(compute="_compute_summary", string="Document")
     summary = fields.Text(compute="_compute_summary", string="Why it is blocked")
+    amount = fields.Float(
+        string="Release Up To",
+        help="Sale orders: the total the release covers (at least the order's total now); a confirmed "
+        "order may then grow up to it.",
+    )
     reason = fields.Text(
         required=True, help="Why the company accepts the risk; logged on the customer and the document."
     )
@@ -31,6 +39,7 @@ class ArCreditReleaseWizard(models.TransientModel):
             return None
         return self.env[self.res_model].browse(self.res_id).exists()
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_release(self):
         self.ensure_one()
         if not (self.reason or "").strip():
@@ -38,6 +47,6 @@ class ArCreditReleaseWizard(models.TransientModel):
         record = self._record()
         if not record or not isinstance(record, self.pool["ar.credit.release.mixin"]):
             raise UserError(self.env._("This document cannot be released from a credit block."))
-        result = record._ar_credit_release(self.reason.strip())
+        result = record._ar_credit_release(self.reason.strip(), amount=self.amount or None)
         # A release may open the document's next step (e.g. a delivery's backorder wizard).
         return result if isinstance(result, dict) else {"type": "ir.actions.act_window_close"}

@@ -4,6 +4,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import requires_group
+
 
 class ArLateFeeWaiveWizard(models.TransientModel):
     """A credit manager cancels late fees with a credit note and a reason."""
@@ -14,6 +17,7 @@ class ArLateFeeWaiveWizard(models.TransientModel):
     move_ids = fields.Many2many("account.move", string="Late Fee Invoices", required=True)
     reason = fields.Text(required=True)
 
+    @requires_group(CREDIT_MANAGER_GROUP)
     def action_waive(self):
         self.ensure_one()
         self.env["ar.credit.profile"]._check_credit_manager()

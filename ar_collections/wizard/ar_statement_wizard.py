@@ -7,6 +7,9 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools.groups import COLLECTION_USER_GROUP
+from ..tools.groups import requires_group
+
 
 class ArStatementWizard(models.TransientModel):
     """Print or email statements of account (对账单) for a period, for one or many customers."""
@@ -29,12 +32,14 @@ class ArStatementWizard(models.TransientModel):
     def _data(self):
         return {"date_from": str(self.date_from), "date_to": str(self.date_to)}
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_print(self):
         self.ensure_one()
         return self.env.ref("ar_collections.action_report_statement").report_action(
             self.partner_ids.commercial_partner_id, data=self._data(), config=False
         )
 
+    @requires_group(COLLECTION_USER_GROUP)
     def action_send(self):
         self.ensure_one()
         partners = self.partner_ids.commercial_partner_id

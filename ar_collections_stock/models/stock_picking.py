@@ -19,7 +19,7 @@ class StockPicking(models.Model):
     def _compute_ar_credit_blocked(self):
         for picking in self:
             profiles = picking._ar_held_profiles()
-            picking.ar_credit_blocked = bool(profiles) and not picking.ar_credit_released_by_id
+            picking.ar_credit_blocked = bool(profiles) and not picking._ar_credit_released()
             picking.ar_credit_banner = profiles._banner_text() if picking.picking_type_code == "outgoing" else False
 
     def button_validate(self):
@@ -53,7 +53,7 @@ class StockPicking(models.Model):
     def _ar_check_credit_hold(self):
         """Suspend supply (停止供货): refuse deliveries to customers on hold or blacklisted."""
         for picking in self:
-            if picking.ar_credit_released_by_id:
+            if picking._ar_credit_released():
                 continue
             summary = picking._ar_credit_block_summary()
             if summary:
@@ -80,8 +80,8 @@ class StockPicking(models.Model):
     def _ar_release_action_name(self):
         return self.env._("Release Credit Hold")
 
-    def _ar_credit_release(self, reason):
+    def _ar_credit_release(self, reason, amount=None):
         """Let this one delivery go despite the customer's hold, and validate it."""
-        super()._ar_credit_release(reason)
+        super()._ar_credit_release(reason, amount)
         # The credit manager's decision is checked above; validating may need inventory rights.
         return self.sudo().button_validate()
