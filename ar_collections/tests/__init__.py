@@ -19,3 +19,4 @@ from . import test_security
 from . import test_settings
 from . import test_tours
 from . import test_trust
+from . import test_access_table
