@@ -34,6 +34,7 @@ SPACE := $(EMPTY) $(EMPTY)
 # of two collection runs at once (real concurrent transactions need committed data).
 SCRATCH_DB := $(TEST_DB)_scratch
 CONCURRENCY_DB := $(TEST_DB)_concurrency
+ORDERS_DB := $(TEST_DB)_orders
 
 .PHONY: help demo test lint bench pot check-demo check-test test-deps tour-deps lint-deps
 
@@ -55,13 +56,14 @@ demo: check-demo ## (Re)create the demo database, run the scheduled jobs once, s
 		wait $$server
 
 test: check-test test-deps tour-deps ## Build a fresh test database once and run the whole suite with pytest-odoo
-	@for db in $(TEST_DB) $(SCRATCH_DB) $(CONCURRENCY_DB); do \
+	@for db in $(TEST_DB) $(SCRATCH_DB) $(CONCURRENCY_DB) $(ORDERS_DB); do \
 		$(ODOO) db $(DB_ARGS) drop $$db >/dev/null 2>&1 || true; done
 	$(ODOO) $(ODOO_ARGS) -d $(TEST_DB) -i $(subst $(SPACE),$(COMMA),$(TEST_ADDONS)) \
 		--load-language=en_US,$(LANGS) --stop-after-init --log-level=warn
 	$(ODOO) db $(DB_ARGS) duplicate $(TEST_DB) $(SCRATCH_DB) >/dev/null
 	$(ODOO) db $(DB_ARGS) duplicate $(TEST_DB) $(CONCURRENCY_DB) >/dev/null
-	AR_SCRATCH_DB=$(SCRATCH_DB) AR_CONCURRENCY_DB=$(CONCURRENCY_DB) AR_ADDONS_PATH=$(ADDONS_PATH) \
+	$(ODOO) db $(DB_ARGS) duplicate $(TEST_DB) $(ORDERS_DB) >/dev/null
+	AR_SCRATCH_DB=$(SCRATCH_DB) AR_CONCURRENCY_DB=$(CONCURRENCY_DB) AR_ORDERS_DB=$(ORDERS_DB) AR_ADDONS_PATH=$(ADDONS_PATH) \
 		$(PYTHON) -m pytest $(addsuffix /tests,$(TEST_ADDONS)) \
 		$$($(CHECK) --need=chromium >/dev/null 2>&1 || echo "--deselect ar_collections/tests/test_tours.py") \
 		--odoo-database=$(TEST_DB) --odoo-http --odoo-addons-path=$(ADDONS_PATH) \

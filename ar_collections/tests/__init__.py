@@ -1,3 +1,4 @@
+from . import test_access_table
 from . import test_aging_buckets
 from . import test_collection_concurrency
 from . import test_collection_engine
@@ -19,4 +20,3 @@ from . import test_security
 from . import test_settings
 from . import test_tours
 from . import test_trust
-from . import test_access_table

@@ -12,7 +12,9 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID
 from odoo import api
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
+from odoo.service.model import retrying
 from odoo.tests import BaseCase
 from odoo.tests import tagged
 from odoo.tools import config
@@ -91,3 +93,67 @@ class TestConcurrentCollectionRuns(BaseCase):
     def _due_ids(self, env, company, today):
         env.cr.execute(env["ar.collection.engine"]._due_profiles_query(company, today, ()))
         return [row[0] for row in env.cr.fetchall()]
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentOrderConfirmations(BaseCase):
+    """Two salespeople confirm orders of one customer at once, in two real transactions."""
+
+    def setUp(self):
+        super().setUp()
+        self.db_name = os.environ.get("AR_ORDERS_DB")
+        if not self.db_name:
+            self.fail("AR_ORDERS_DB is not set: run the suite with `make test`.")
+        with patch.dict(config.options, {"test_enable": False}):
+            self.registry_ = Registry(self.db_name)
+        self.addCleanup(drop_database, self.db_name)
+
+    def test_the_second_confirmation_waits_and_is_refused_with_the_figures(self):
+        with self.registry_.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            customer = env["res.partner"].create(
+                {"name": "Concurrent Buyer", "is_company": True, "use_partner_credit_limit": True}
+            )
+            customer.credit_limit = 1000.0
+            product = env["product.product"].create({"name": "Concurrency Widget", "list_price": 600.0})
+            orders = env["sale.order"].create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "order_line": [(0, 0, {"product_id": product.id, "price_unit": 600.0, "tax_id": []})],
+                    }
+                    for _order in range(2)
+                ]
+            )
+            first_id, second_id = orders.ids
+        first_cr = self.registry_.cursor()
+        try:
+            first = api.Environment(first_cr, SUPERUSER_ID, {})
+            first["sale.order"].browse(first_id).action_confirm()  # holds the customer's profile
+
+            outcome = {}
+
+            def confirm_second():
+                # As a request does: a serialization failure is retried on a fresh snapshot.
+                try:
+                    with self.registry_.cursor() as cr:
+                        env = api.Environment(cr, SUPERUSER_ID, {})
+                        retrying(lambda: env["sale.order"].browse(second_id).action_confirm(), env)
+                except UserError as error:
+                    outcome["error"] = str(error)
+
+            second = threading.Thread(target=confirm_second)
+            second.start()
+            second.join(timeout=2)
+            self.assertTrue(second.is_alive(), "the second confirmation waits for the first")
+            first_cr.commit()
+        finally:
+            first_cr.close()
+        second.join(timeout=60)
+        self.assertFalse(second.is_alive())
+        message = outcome.get("error", "").replace("\xa0", " ")
+        self.assertIn("Credit limit exceeded", message, "refused with the figures, not a serialization error")
+        self.assertIn("600.00 + this order", message)
+        with self.registry_.cursor() as cr:
+            cr.execute("SELECT state FROM sale_order WHERE id IN %s ORDER BY id", [(first_id, second_id)])
+            self.assertEqual([row[0] for row in cr.fetchall()], ["sale", "draft"])
