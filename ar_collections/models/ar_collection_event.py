@@ -28,6 +28,7 @@ EVENT_KINDS = [
     ("fee", "Late fee"),
     ("plan", "Payment plan"),
     ("legal", "Legal file"),
+    ("statement", "Statement of account"),
     ("note", "Note"),
 ]
 # Fields the engine may fill in after logging an event (once, when empty).
@@ -43,8 +44,9 @@ class ArCollectionEvent(models.Model):
     _check_company_auto = True
 
     name = fields.Char(compute="_compute_name")
+    # The ledger outlives nothing it names: a customer or stage in it is archived, not deleted.
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, ondelete="cascade", readonly=True
+        "res.partner", string="Customer", required=True, index=True, ondelete="restrict", readonly=True
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company, readonly=True
@@ -53,13 +55,9 @@ class ArCollectionEvent(models.Model):
     date = fields.Datetime(default=fields.Datetime.now, required=True, index=True, readonly=True)
     kind = fields.Selection(EVENT_KINDS, required=True, readonly=True, index=True)
     user_id = fields.Many2one("res.users", string="By", default=lambda self: self.env.user, readonly=True)
-    by_customer = fields.Boolean(
-        readonly=True,
-        default=lambda self: bool(self.env.context.get("ar_by_customer")),
-        help="Recorded by the customer (portal), not by a user.",
-    )
+    by_customer = fields.Boolean(readonly=True, help="Recorded by the customer (portal), not by a user.")
     note = fields.Text(readonly=True)
-    stage_id = fields.Many2one("ar.collection.stage", readonly=True, index="btree_not_null")
+    stage_id = fields.Many2one("ar.collection.stage", readonly=True, index="btree_not_null", ondelete="restrict")
     outcome_id = fields.Many2one("ar.collection.outcome", readonly=True)
     move_ids = fields.Many2many(
         "account.move",
@@ -141,9 +139,9 @@ class ArCollectionEvent(models.Model):
         """Record several events in one create; each entry is a dict of ``_log``'s arguments.
 
         Sets what no caller chooses: the date (now), the author (the user, none when the
-        customer acts in the portal: ``by_customer`` or the ``ar_by_customer`` context),
-        the customer's overdue amount and days overdue at this moment (one query for all),
-        and the overdue amount of the event's own invoices.
+        customer acts in the portal: the portal's code passes ``by_customer``; no context key
+        changes the author), the customer's overdue amount and days overdue at this moment
+        (one query for all), and the overdue amount of the event's own invoices.
         """
         if not entries:
             return self.browse()
@@ -153,14 +151,13 @@ class ArCollectionEvent(models.Model):
         figures = Move._ar_overdue_figures(
             {(entry["partner"].commercial_partner_id.id, entry["company"].id) for entry in entries}, today
         )
-        default_by_customer = bool(self.env.context.get("ar_by_customer"))
         values_list = []
         for entry in entries:
             values = dict(entry)
             partner = values.pop("partner").commercial_partner_id
             company = values.pop("company")
             moves = (values.pop("moves", None) or Move).sudo()
-            by_customer = values.pop("by_customer", default_by_customer)
+            by_customer = bool(values.pop("by_customer", False))
             amount_due, days_overdue = figures.get((partner.id, company.id), (0.0, 0))
             values_list.append(
                 {
@@ -194,7 +191,9 @@ class ArCollectionEvent(models.Model):
             )
         return super().create(vals_list)
 
-    # The ledger is never rewritten; the engine only completes an event once (`_complete_each`).
+    # The ledger is never rewritten, by anyone (superuser included, whatever the context): the
+    # engine only fills an event's letter and email in once, while empty (`_complete_each`); a
+    # failure is a new event (`failed`), not a change of the old one.
     def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(self.env._("The collection ledger is append-only: an event cannot be changed once logged."))
 

@@ -48,6 +48,13 @@ class ArCollectionPolicy(models.Model):
             self.env["account.move"]._ar_refresh_open_invoices()
         return result
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_stages_used(self):
+        # Deleting a policy deletes its stages: not those the ledger or an invoice names.
+        self.env["ar.collection.stage"].with_context(active_test=False).search(
+            [("policy_id", "in", self.ids)]
+        )._check_unused()
+
     def _stages_for(self, company):
         """The stages this policy runs in ``company``, in order of offset."""
         self.ensure_one()

@@ -9,6 +9,7 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
+from ..tools.batch_jobs import run_over_records
 from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import requires_group
 
@@ -101,11 +102,20 @@ class ArCollectionPromise(models.Model):
         moves.sudo()._ar_write({"ar_promise_id": False})
 
     @api.model
-    def _cron_follow_up(self):
-        """Daily job: open promises are kept once paid, broken once their deadline has passed."""
-        promises = self.sudo().search([("state", "=", "open")])
-        promises._check_deadline()
-        return len(promises)
+    def _cron_follow_up(self, batch_size=200, time_budget=600):
+        """Daily job: open promises are kept once paid, broken once their deadline has passed.
+
+        Batch after batch, each promise isolated from the others: one that fails is logged and
+        stays open for the next run. Return how many promises were followed up.
+        """
+        return run_over_records(
+            self.sudo(),
+            [("state", "=", "open")],
+            lambda promises: promises._check_deadline(),
+            "Promise follow-up",
+            batch_size=batch_size,
+            time_budget=time_budget,
+        )
 
     def _check_deadline(self):
         """Kept once paid; broken when its deadline passes unpaid: the escalation resumes."""

@@ -6,6 +6,7 @@ import itertools
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
 ACTIVITY_USERS = [
@@ -135,10 +136,36 @@ class ArCollectionStage(models.Model):
             self.env["account.move"]._ar_refresh_open_invoices()
         return result
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        self._check_unused()
+
     def unlink(self):
         result = super().unlink()
         self.env["account.move"]._ar_refresh_open_invoices()
         return result
+
+    def _check_unused(self):
+        """Refuse to delete stages that the ledger or an invoice names: they are archived instead."""
+        used = {
+            stage
+            for (stage,) in self.env["ar.collection.event"]
+            .sudo()
+            ._read_group([("stage_id", "in", self.ids)], ["stage_id"])
+        } | {
+            stage
+            for (stage,) in self.env["account.move"]
+            .sudo()
+            ._read_group([("ar_stage_id", "in", self.ids)], ["ar_stage_id"])
+        }
+        if used:
+            raise UserError(
+                self.env._(
+                    "Collection stage %(stages)s has been used (collection ledger, invoices) and cannot be deleted: "
+                    "archive it instead.",
+                    stages=", ".join(sorted(stage.display_name for stage in used)),
+                )
+            )
 
     def _actions_summary(self):
         """The stage's actions in words, for previews and lists."""

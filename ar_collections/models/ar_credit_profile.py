@@ -24,6 +24,7 @@ from odoo.tools import formatLang
 from odoo.tools import split_every
 
 from ..tools.batch_jobs import run_in_batches
+from ..tools.batch_jobs import run_isolated
 from ..tools.credit_score import PAST_90_PRIOR
 from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import INTERNAL_USER_GROUP
@@ -128,6 +129,11 @@ class ArCreditProfile(models.Model):
     )
     collection_pause_reason = fields.Text()
     last_contact_date = fields.Date(help="Date of the last communication sent by the collection job.")
+    statement_sent_until = fields.Date(
+        string="Statement Sent Up To",
+        readonly=True,
+        help="End of the last period whose monthly statement of account was emailed: each period is sent once.",
+    )
     legal_file_ids = fields.One2many("ar.legal.file", "profile_id", string="Legal Files")
     next_activity_date = fields.Date(related="partner_id.activity_date_deadline", string="Next Activity")
 
@@ -590,26 +596,91 @@ class ArCreditProfile(models.Model):
         return created
 
     @api.model
-    def _cron_refresh_exposure(self, batch_size=5000):
-        """Daily job: overdue figures move with the calendar; refresh every customer with open items."""
+    def _cron_refresh_exposure(self, batch_size=5000, time_budget=1800):
+        """Daily job: overdue figures move with the calendar; refresh every customer with open items.
+
+        The customers refreshed longest ago come first, so that a run cut short by its time
+        budget leaves the rest to the next run, first in line. Batch after batch, each
+        customer isolated from the others: one whose refresh fails is logged and skipped.
+        Return how many customers were refreshed.
+        """
         self.env.cr.execute(
             SQL(
-                "SELECT DISTINCT partner_id FROM ar_credit_profile "
-                "WHERE open_receivable <> 0 OR oldest_due_date IS NOT NULL"
+                "SELECT partner_id FROM ar_credit_profile WHERE open_receivable <> 0 OR oldest_due_date IS NOT NULL "
+                "GROUP BY partner_id ORDER BY MIN(exposure_date) NULLS FIRST, partner_id"
             )
         )
-        partner_ids = [row[0] for row in self.env.cr.fetchall()]
-        todo = list(split_every(batch_size, partner_ids, list))
+        todo = list(split_every(batch_size, [row[0] for row in self.env.cr.fetchall()], list))
 
         def refresh_batch():
             if not todo:
                 return None
-            batch = todo.pop(0)
-            self._refresh_exposure(self.env["res.partner"].browse(batch))
-            return len(batch)
+            partners = self.env["res.partner"].browse(todo.pop(0))
+            return len(partners) - len(run_isolated(partners, self._refresh_exposure, "Exposure refresh"))
 
-        run_in_batches(self.env, refresh_batch, lambda: sum(len(batch) for batch in todo))
-        return len(partner_ids)
+        return run_in_batches(
+            self.env, refresh_batch, lambda: sum(len(batch) for batch in todo), time_budget, name="Exposure refresh"
+        )
+
+    # ------------------------------------------------------------------
+    # Partner merge
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _merge_partners(self, src_partners, dst_partner):
+        """Odoo's partner merge: the profiles of ``src_partners`` become ``dst_partner``'s,
+        with their credit history, legal files and ledger; nothing is deleted but empty rows.
+
+        In a company where the destination has a profile already, that one is kept (its
+        rating, limit and score); what points to the other moves to it, and it keeps the
+        stricter standing of the two: a hold or blacklist of either, the earlier review date,
+        the later last contact. Elsewhere the source's profile simply moves. Runs before the
+        merge repoints the partners' links, which would delete a profile it cannot move.
+        """
+        Profile = self.sudo()
+        sources = Profile.search([("partner_id", "in", src_partners.ids)], order="id")
+        if not sources:
+            return
+        kept = {
+            profile.company_id: profile
+            for profile in Profile.search(
+                [("partner_id", "=", dst_partner.id), ("company_id", "in", sources.company_id.ids)]
+            )
+        }
+        Merge = self.env["base.partner.merge.automatic.wizard"]
+        for source in sources:
+            target = kept.get(source.company_id)
+            if not target:
+                source.write({"partner_id": dst_partner.id})
+                kept[source.company_id] = source
+                continue
+            note = self.env._(
+                "Credit profile of %(partner)s merged into this one (contacts merged).",
+                partner=source.partner_id.display_name,
+            )
+            target.write(target._stricter_standing(source))
+            Merge._update_foreign_keys_generic(self._name, source, target)
+            source.unlink()
+            target._log_event("note", note)
+
+    def _stricter_standing(self, other):
+        """The values that give this profile the stricter standing of itself and ``other``."""
+        self.ensure_one()
+        names = []
+        if other.blacklisted and not self.blacklisted:
+            names += ["blacklisted", "blacklist_reason", "blacklist_since", "blacklist_user_id"]
+        if other.hold and not self.hold:
+            names += ["hold", "hold_cause", "hold_reason", "hold_since", "hold_user_id"]
+        if other.pending_review_id and not self.pending_review_id:
+            names.append("pending_review_id")
+        values = other._convert_to_write({name: other[name] for name in names})
+        if other.next_review_date and (not self.next_review_date or other.next_review_date < self.next_review_date):
+            values["next_review_date"] = other.next_review_date
+        if other.last_contact_date and (not self.last_contact_date or other.last_contact_date > self.last_contact_date):
+            values["last_contact_date"] = other.last_contact_date
+        if other.collection_paused_until and self.collection_paused_until:
+            values["collection_paused_until"] = min(other.collection_paused_until, self.collection_paused_until)
+        return values
 
     # ------------------------------------------------------------------
     # Holds and blacklist

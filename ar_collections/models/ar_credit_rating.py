@@ -3,6 +3,7 @@
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
 from ..tools.groups import INTERNAL_USER_GROUP
@@ -114,6 +115,28 @@ class ArCreditRating(models.Model):
             companies = self.env["res.company"].search([])
         for company in companies:
             self._check_ladder_of(company)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_unused(self):
+        """A rating that customers have or had (credit history) is archived, not deleted
+        (checked after the ladder: ondelete methods run in the order of their names)."""
+        used = {
+            rating
+            for (rating,) in self.env["ar.credit.profile"]
+            .sudo()
+            ._read_group([("rating_id", "in", self.ids)], ["rating_id"])
+        }
+        Review = self.env["ar.credit.review"].sudo()
+        for name in ("old_rating_id", "new_rating_id"):
+            used |= {rating for (rating,) in Review._read_group([(name, "in", self.ids)], [name])}
+        if used:
+            raise UserError(
+                self.env._(
+                    "Credit rating %(ratings)s is given to customers or appears in their credit history and cannot "
+                    "be deleted: archive it instead.",
+                    ratings=", ".join(sorted(rating.display_name for rating in used)),
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_keep_ladder_whole(self):

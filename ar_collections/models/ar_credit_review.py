@@ -16,13 +16,14 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools.batch_jobs import run_in_batches
+from ..tools.batch_jobs import run_over_records
 from ..tools.credit_score import score_from_history
 from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import requires_group
 
-# Context key under which the review's own methods may update a row.
-DECISION_CONTEXT = "ar_credit_review_decision"
+# What the review's own code may still set on a row, as superuser: the decision on a proposal
+# and the limit the profile actually got. Nothing else changes, by anyone.
+DECISION_FIELDS = {"state", "decided_by_id", "decided_on", "new_limit"}
 
 _logger = logging.getLogger(__name__)
 
@@ -35,7 +36,8 @@ class ArCreditReview(models.Model):
     _order = "date desc, id desc"
     _rec_name = "partner_id"
 
-    profile_id = fields.Many2one("ar.credit.profile", required=True, ondelete="cascade", index=True, readonly=True)
+    # The history outlives nothing it names: a customer or rating in it is archived, not deleted.
+    profile_id = fields.Many2one("ar.credit.profile", required=True, ondelete="restrict", index=True, readonly=True)
     partner_id = fields.Many2one(related="profile_id.partner_id", store=True, index=True, string="Customer")
     company_id = fields.Many2one(related="profile_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -53,8 +55,8 @@ class ArCreditReview(models.Model):
     )
     old_score = fields.Integer(readonly=True)
     new_score = fields.Integer(readonly=True)
-    old_rating_id = fields.Many2one("ar.credit.rating", readonly=True)
-    new_rating_id = fields.Many2one("ar.credit.rating", readonly=True)
+    old_rating_id = fields.Many2one("ar.credit.rating", readonly=True, ondelete="restrict")
+    new_rating_id = fields.Many2one("ar.credit.rating", readonly=True, ondelete="restrict")
     old_limit = fields.Monetary(readonly=True)
     new_limit = fields.Monetary(readonly=True)
     reason = fields.Text(readonly=True)
@@ -79,8 +81,21 @@ class ArCreditReview(models.Model):
         for review in self:
             review.rating_changed = review.old_rating_id != review.new_rating_id
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Rows are written by `_log_change` (as superuser), which sets date, author and the
+        # figures before the change itself: a row made by hand over RPC is refused.
+        if not self.env.su:
+            raise UserError(
+                self.env._(
+                    "The credit history is recorded by the changes themselves: change the customer's rating or "
+                    "credit limit, or run a credit review."
+                )
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
-        if not self.env.context.get(DECISION_CONTEXT):
+        if not self.env.su or not set(vals) <= DECISION_FIELDS:
             raise UserError(self.env._("The credit history is append-only: a review cannot be changed once written."))
         return super().write(vals)
 
@@ -114,9 +129,7 @@ class ArCreditReview(models.Model):
             )
 
     def _decide(self, state):
-        self.with_context(**{DECISION_CONTEXT: True}).sudo().write(
-            {"state": state, "decided_by_id": self.env.user.id, "decided_on": fields.Datetime.now()}
-        )
+        self.sudo().write({"state": state, "decided_by_id": self.env.user.id, "decided_on": fields.Datetime.now()})
         for review in self:
             if review.profile_id.pending_review_id == review:
                 review.profile_id.sudo().pending_review_id = False
@@ -127,15 +140,16 @@ class ArCreditReview(models.Model):
             profile = review.profile_id
             rating = review.new_rating_id
             if rating and rating != profile.rating_id:
-                partner = profile.partner_id.with_company(profile.company_id).with_context(ar_credit_no_log=True)
-                if partner.use_partner_credit_limit:
-                    partner.use_partner_credit_limit = False
-                if rating.payment_term_id:
-                    partner.property_payment_term_id = rating.payment_term_id
+                partner = profile.partner_id.with_company(profile.company_id)
+                with partner._ar_credit_change_logged():  # this review is the log
+                    if partner.use_partner_credit_limit:
+                        partner.use_partner_credit_limit = False
+                    if rating.payment_term_id:
+                        partner.property_payment_term_id = rating.payment_term_id
                 profile.rating_id = rating
             profile._refresh_limits()
             if review.new_limit != profile.credit_limit:
-                review.with_context(**{DECISION_CONTEXT: True}).new_limit = profile.credit_limit
+                review.new_limit = profile.credit_limit
 
     # ------------------------------------------------------------------
     # Logging a change
@@ -323,7 +337,11 @@ class ArCreditReview(models.Model):
 
     @api.model
     def _cron_review_due(self, batch_size=None, time_budget=300):
-        """Daily job: create the missing profiles of customers, then review those whose date has come."""
+        """Daily job: create the missing profiles of customers, then review those whose date has come.
+
+        Batch after batch, each customer isolated from the others: one whose review fails is
+        logged and stays due for the next run. Return how many customers were reviewed.
+        """
         Profile = self.env["ar.credit.profile"].sudo()
         Profile._create_missing_customer_profiles()
         today = fields.Date.context_today(self)
@@ -335,14 +353,12 @@ class ArCreditReview(models.Model):
             ("partner_id.active", "=", True),
         ]
 
-        def review_batch():
-            batch = Profile.search(domain, limit=batch_size or 500, order="id")
-            if not batch:
-                return None
-            for company, profiles in batch.grouped("company_id").items():
-                self.sudo().with_company(company)._review(profiles.with_company(company), origin="job")
-            return len(batch)
+        def review(profiles):
+            for company, company_profiles in profiles.grouped("company_id").items():
+                self.sudo().with_company(company)._review(company_profiles.with_company(company), origin="job")
 
-        done = run_in_batches(self.env, review_batch, lambda: Profile.search_count(domain), time_budget)
+        done = run_over_records(
+            Profile, domain, review, "Credit review", batch_size=batch_size or 500, time_budget=time_budget
+        )
         _logger.info("Credit review: %s customer(s) reviewed", done)
         return done

@@ -10,6 +10,7 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
+from ..tools.batch_jobs import run_over_records
 from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import requires_group
@@ -218,11 +219,20 @@ class ArPaymentPlan(models.Model):
         self.move_ids.filtered(lambda move: move.ar_plan_id in self).sudo()._ar_write({"ar_plan_id": False})
 
     @api.model
-    def _cron_follow_up(self):
-        """Daily job: active plans are honoured once paid, broken when an instalment is missed."""
-        plans = self.sudo().search([("state", "=", "active")])
-        plans._check_schedule()
-        return len(plans)
+    def _cron_follow_up(self, batch_size=200, time_budget=600):
+        """Daily job: active plans are honoured once paid, broken when an instalment is missed.
+
+        Batch after batch, each plan isolated from the others: one that fails is logged and
+        stays active for the next run. Return how many plans were followed up.
+        """
+        return run_over_records(
+            self.sudo(),
+            [("state", "=", "active")],
+            lambda plans: plans._check_schedule(),
+            "Payment plan follow-up",
+            batch_size=batch_size,
+            time_budget=time_budget,
+        )
 
     def _check_schedule(self):
         """Honoured once paid; broken when an instalment is missed (after the grace days)."""

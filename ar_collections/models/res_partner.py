@@ -1,15 +1,22 @@
+from contextlib import contextmanager
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
+from ..tools.batch_jobs import run_over_records
 from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import requires_group
 
 PROFILE = "ar_credit_profile_id"
+# Partners whose credit change is being logged by the code at work (see _ar_credit_change_logged).
+CHANGE_LOGGED = "ar_credit_change_logged"
 # The profile shown is the current company's: so are the figures read through it.
 COMPANY = ("company",)
 
@@ -345,13 +352,14 @@ class ResPartner(models.Model):
             return super().write(vals)
         profiles = self.env["ar.credit.profile"]._get_or_create(commercial, self.env.company)
         profiles._check_credit_manager()
-        if self.env.context.get("ar_credit_no_log"):
+        if set(commercial.ids) <= self.env.cr.cache.get(CHANGE_LOGGED, set()):
             result = super().write(vals)
             profiles._refresh_limits()
             return result
         old_limits = {profile.partner_id.id: profile.credit_limit for profile in profiles}
         # The inverse of use_partner_credit_limit writes credit_limit again: log once, here.
-        result = super(ResPartner, self.with_context(ar_credit_no_log=True)).write(vals)
+        with commercial._ar_credit_change_logged():
+            result = super().write(vals)
         profiles._refresh_limits()
         reason = self.env.context.get("ar_credit_reason") or self.env._("Credit limit changed by hand")
         self.env["ar.credit.review"]._log_change(
@@ -364,6 +372,38 @@ class ResPartner(models.Model):
             ],
         )
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_ar_history(self):
+        """A customer with a collection ledger or a credit history is archived, not deleted:
+        the record outlives it (merging it into another partner moves its record there)."""
+        used = set()
+        for model in ("ar.collection.event", "ar.credit.review"):
+            used |= {
+                partner
+                for (partner,) in self.env[model].sudo()._read_group([("partner_id", "in", self.ids)], ["partner_id"])
+            }
+        if used:
+            raise UserError(
+                self.env._(
+                    "%(partners)s has a collection ledger or a credit history, which are kept for good, and cannot "
+                    "be deleted: archive it instead (or merge it into another contact).",
+                    partners=", ".join(sorted(partner.display_name for partner in used)),
+                )
+            )
+
+    @contextmanager
+    def _ar_credit_change_logged(self):
+        """Within, the credit limits of these partners change without a history row of their
+        own: the caller logs the change (a review, or the write that began it). The mark is
+        kept on the cursor, out of reach of what a client sends: no context key skips the log."""
+        logged = self.env.cr.cache.setdefault(CHANGE_LOGGED, set())
+        added = set(self.ids) - logged
+        logged |= added
+        try:
+            yield
+        finally:
+            logged -= added
 
     # ------------------------------------------------------------------
     # Actions
@@ -450,23 +490,50 @@ class ResPartner(models.Model):
         }
 
     @api.model
-    def _cron_ar_monthly_statements(self):
-        """Monthly job: email last month's statement to customers with an open balance."""
+    def _cron_ar_monthly_statements(self, batch_size=100, time_budget=1800):
+        """Monthly job: email last month's statement to customers with an open balance.
+
+        Each customer's profile records the period sent (``statement_sent_until``) and the
+        ledger logs it, in the transaction that queues the email: a rerun in the same month,
+        even after a crash midway, sends each customer its statement once. Batch after batch,
+        each customer isolated from the others. Return how many statements were sent.
+        """
         today = fields.Date.context_today(self)
         date_to = today.replace(day=1) - relativedelta(days=1)
         date_from = date_to.replace(day=1)
         template = self.env.ref("ar_collections.mail_template_statement")
-        sent = 0
-        for company in self.env["res.company"].sudo().search([("ar_statement_monthly", "=", True)]):
-            profiles = (
-                self.env["ar.credit.profile"]
-                .sudo()
-                .search([("company_id", "=", company.id), ("open_receivable", ">", 0)])
+        note = self.env._(
+            "Statement of account from %(date_from)s to %(date_to)s emailed.",
+            date_from=format_date(self.env, date_from),
+            date_to=format_date(self.env, date_to),
+        )
+
+        def send(profiles):
+            for profile in profiles:
+                profile.partner_id.with_company(profile.company_id)._ar_send_statement(date_from, date_to, template)
+            profiles.write({"statement_sent_until": date_to})
+            self.env["ar.collection.event"]._log_many(
+                [
+                    {"partner": profile.partner_id, "company": profile.company_id, "kind": "statement", "note": note}
+                    for profile in profiles
+                ]
             )
-            for partner in profiles.partner_id.filtered("email"):
-                partner.with_company(company)._ar_send_statement(date_from, date_to, template)
-                sent += 1
-        return sent
+
+        return run_over_records(
+            self.env["ar.credit.profile"].sudo(),
+            [
+                ("company_id.ar_statement_monthly", "=", True),
+                ("open_receivable", ">", 0),
+                ("partner_id.email", "!=", False),
+                "|",
+                ("statement_sent_until", "=", False),
+                ("statement_sent_until", "<", date_to),
+            ],
+            send,
+            "Monthly statements",
+            batch_size=batch_size,
+            time_budget=time_budget,
+        )
 
     def _ar_send_statement(self, date_from, date_to, template=None):
         """Email this customer its statement of account for the period, with the PDF."""

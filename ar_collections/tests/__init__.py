@@ -12,7 +12,9 @@ from . import test_credit_score_formula
 from . import test_credit_warning
 from . import test_demo
 from . import test_install
+from . import test_job_isolation
 from . import test_kpi
+from . import test_ledger_append_only
 from . import test_letters
 from . import test_portal
 from . import test_sale_credit_block

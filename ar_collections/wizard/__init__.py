@@ -8,3 +8,4 @@ from . import ar_credit_hold_wizard
 from . import ar_credit_release_wizard
 from . import ar_late_fee_waive_wizard
 from . import ar_statement_wizard
+from . import base_partner_merge_automatic_wizard
