@@ -14,14 +14,22 @@ from odoo import fields
 from odoo import models
 from odoo.tools import plaintext2html
 
+from ..tools.groups import INTERNAL_USER_GROUP
+
 
 class ArCreditReleaseMixin(models.AbstractModel):
     _name = "ar.credit.release.mixin"
     _description = "Release from a Credit Block"
 
-    ar_credit_release_reason = fields.Text(string="Credit Release Reason", copy=False, readonly=True)
-    ar_credit_released_by_id = fields.Many2one("res.users", string="Credit Released By", copy=False, readonly=True)
-    ar_credit_released_on = fields.Datetime(string="Credit Released On", copy=False, readonly=True)
+    ar_credit_release_reason = fields.Text(
+        string="Credit Release Reason", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
+    ar_credit_released_by_id = fields.Many2one(
+        "res.users", string="Credit Released By", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
+    ar_credit_released_on = fields.Datetime(
+        string="Credit Released On", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
