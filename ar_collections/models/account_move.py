@@ -10,6 +10,7 @@ from odoo.tools.sql import create_index
 
 from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import check_group
 from ..tools.groups import requires_group
 
@@ -47,12 +48,18 @@ class AccountMove(models.Model):
         compute="_compute_ar_credit_banner",
         string="Credit Status",
         help="Shown on customer invoices of customers on credit hold or blacklisted.",
+        groups=INTERNAL_USER_GROUP,
     )
     # ---- collection ----
     ar_stage_id = fields.Many2one(
-        "ar.collection.stage", string="Collection Stage", copy=False, readonly=True, index="btree_not_null"
+        "ar.collection.stage",
+        string="Collection Stage",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        groups=INTERNAL_USER_GROUP,
     )
-    ar_stage_date = fields.Date(string="Stage Reached On", copy=False, readonly=True)
+    ar_stage_date = fields.Date(string="Stage Reached On", copy=False, readonly=True, groups=INTERNAL_USER_GROUP)
     ar_next_action_date = fields.Date(
         string="Next Collection Action",
         compute="_compute_ar_next_action_date",
@@ -61,20 +68,36 @@ class AccountMove(models.Model):
         copy=False,
         help="When the collection job next looks at this invoice: the due date plus the offset of its next stage. "
         "Empty when the invoice is paid, excluded, disputed, promised, in a payment plan, or past the last stage.",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_snooze_until = fields.Date(
         copy=False,
         readonly=True,
         help="The collection job does not look at this invoice before this date (spacing, minimum amounts).",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_excluded = fields.Boolean(
-        string="Excluded From Collection", copy=False, tracking=True, help="Never escalated, until included again."
+        string="Excluded From Collection",
+        copy=False,
+        tracking=True,
+        help="Never escalated, until included again.",
+        groups=INTERNAL_USER_GROUP,
     )
-    ar_promise_id = fields.Many2one("ar.collection.promise", string="Promise to Pay", copy=False, readonly=True)
-    ar_promise_date = fields.Date(related="ar_promise_id.promised_date", string="Promised For")
-    ar_dispute_id = fields.Many2one("ar.collection.dispute", string="Open Dispute", copy=False, readonly=True)
-    ar_plan_id = fields.Many2one("ar.payment.plan", string="Payment Plan", copy=False, readonly=True)
-    ar_days_overdue = fields.Integer(compute="_compute_ar_days_overdue", string="Days Overdue")
+    ar_promise_id = fields.Many2one(
+        "ar.collection.promise", string="Promise to Pay", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
+    ar_promise_date = fields.Date(
+        related="ar_promise_id.promised_date", string="Promised For", groups=INTERNAL_USER_GROUP
+    )
+    ar_dispute_id = fields.Many2one(
+        "ar.collection.dispute", string="Open Dispute", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
+    ar_plan_id = fields.Many2one(
+        "ar.payment.plan", string="Payment Plan", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
+    ar_days_overdue = fields.Integer(
+        compute="_compute_ar_days_overdue", string="Days Overdue", groups=INTERNAL_USER_GROUP
+    )
     ar_promise_ids = fields.Many2many(
         "ar.collection.promise",
         "account_move_ar_collection_promise_rel",
@@ -83,6 +106,7 @@ class AccountMove(models.Model):
         string="Promises",
         readonly=True,
         copy=False,
+        groups=INTERNAL_USER_GROUP,
     )
     ar_collector_id = fields.Many2one(
         "res.users",
@@ -91,16 +115,24 @@ class AccountMove(models.Model):
         store=True,
         index="btree_not_null",
         help="The customer's collector in this company.",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_rating_id = fields.Many2one(
-        "ar.credit.rating", string="Credit Rating", compute="_compute_ar_customer_credit", store=True
+        "ar.credit.rating",
+        string="Credit Rating",
+        compute="_compute_ar_customer_credit",
+        store=True,
+        groups=INTERNAL_USER_GROUP,
     )
     ar_expected_date = fields.Date(
         string="Expected Payment",
         compute="_compute_ar_prediction",
         help="When the customer will likely pay, from its own payment history.",
+        groups=COLLECTION_USER_GROUP,
     )
-    ar_prediction_note = fields.Char(string="Payment Prediction", compute="_compute_ar_prediction")
+    ar_prediction_note = fields.Char(
+        string="Payment Prediction", compute="_compute_ar_prediction", groups=COLLECTION_USER_GROUP
+    )
     ar_collection_event_ids = fields.Many2many(
         "ar.collection.event",
         "ar_collection_event_move_rel",
@@ -109,12 +141,20 @@ class AccountMove(models.Model):
         string="Collection Ledger",
         readonly=True,
         copy=False,
+        groups=INTERNAL_USER_GROUP,
     )
     ar_late_fee_line_ids = fields.One2many(
-        "account.move.line", "ar_fee_source_move_id", string="Late Fees Charged", readonly=True
+        "account.move.line",
+        "ar_fee_source_move_id",
+        string="Late Fees Charged",
+        readonly=True,
+        groups=INTERNAL_USER_GROUP,
     )
     ar_is_late_fee = fields.Boolean(
-        compute="_compute_ar_is_late_fee", string="Late Fee Invoice", search="_search_ar_is_late_fee"
+        compute="_compute_ar_is_late_fee",
+        string="Late Fee Invoice",
+        search="_search_ar_is_late_fee",
+        groups=INTERNAL_USER_GROUP,
     )
 
     # ------------------------------------------------------------------

@@ -5,6 +5,8 @@ from odoo import models
 from odoo.tools import SQL
 from odoo.tools import index_exists
 
+from ..tools.groups import INTERNAL_USER_GROUP
+
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
@@ -16,9 +18,15 @@ class AccountMoveLine(models.Model):
         copy=False,
         readonly=True,
         help="The overdue invoice this late-fee line charges for.",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_fee_stage_id = fields.Many2one(
-        "ar.collection.stage", string="Late Fee Stage", copy=False, readonly=True, ondelete="restrict"
+        "ar.collection.stage",
+        string="Late Fee Stage",
+        copy=False,
+        readonly=True,
+        ondelete="restrict",
+        groups=INTERNAL_USER_GROUP,
     )
 
     def init(self):

@@ -26,6 +26,7 @@ from odoo.tools import split_every
 from ..tools.batch_jobs import run_in_batches
 from ..tools.batch_jobs import run_isolated
 from ..tools.credit_score import PAST_90_PRIOR
+from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import check_group
@@ -62,8 +63,10 @@ class ArCreditProfile(models.Model):
     prepayment_required = fields.Boolean(related="rating_id.prepayment_required")
     score = fields.Integer(string="Credit Score", help="0 (worst) to 100 (best), from the customer's payment history.")
     score_date = fields.Date(string="Scored On")
-    score_details = fields.Json(string="Score Breakdown")
-    score_details_html = fields.Html(compute="_compute_score_details_html", string="Score Explanation")
+    score_details = fields.Json(string="Score Breakdown", groups=COLLECTION_USER_GROUP)
+    score_details_html = fields.Html(
+        compute="_compute_score_details_html", string="Score Explanation", groups=COLLECTION_USER_GROUP
+    )
     next_review_date = fields.Date(index="btree_not_null")
     pending_review_id = fields.Many2one("ar.credit.review", string="Proposal Awaiting Approval")
     payment_delay = fields.Float(
@@ -127,7 +130,7 @@ class ArCreditProfile(models.Model):
     collection_paused_until = fields.Date(
         help="Force majeure (不可抗力): the collection job leaves this customer alone until this date.",
     )
-    collection_pause_reason = fields.Text()
+    collection_pause_reason = fields.Text(groups=COLLECTION_USER_GROUP)
     last_contact_date = fields.Date(help="Date of the last communication sent by the collection job.")
     statement_sent_until = fields.Date(
         string="Statement Sent Up To",
@@ -142,13 +145,13 @@ class ArCreditProfile(models.Model):
     hold_cause = fields.Selection(
         [("manual", "Manual"), ("collection", "Collection stage"), ("blacklist", "Blacklist")],
     )
-    hold_reason = fields.Text()
+    hold_reason = fields.Text(groups=COLLECTION_USER_GROUP)
     hold_since = fields.Datetime()
-    hold_user_id = fields.Many2one("res.users", string="Hold Set By")
+    hold_user_id = fields.Many2one("res.users", string="Hold Set By", groups=COLLECTION_USER_GROUP)
     blacklisted = fields.Boolean()
-    blacklist_reason = fields.Text()
+    blacklist_reason = fields.Text(groups=COLLECTION_USER_GROUP)
     blacklist_since = fields.Datetime()
-    blacklist_user_id = fields.Many2one("res.users", string="Blacklisted By")
+    blacklist_user_id = fields.Many2one("res.users", string="Blacklisted By", groups=COLLECTION_USER_GROUP)
 
     _sql_constraints = [
         ("partner_company_unique", "UNIQUE (partner_id, company_id)", "A customer has one credit profile per company."),

@@ -16,6 +16,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import plaintext2html
 
 from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import requires_group
 
 # Only the release flow writes the release fields. Its mark is this object in the context:
@@ -28,13 +29,20 @@ class ArCreditReleaseMixin(models.AbstractModel):
     _name = "ar.credit.release.mixin"
     _description = "Release from a Credit Block"
 
-    ar_credit_release_reason = fields.Text(string="Credit Release Reason", copy=False, readonly=True)
-    ar_credit_released_by_id = fields.Many2one("res.users", string="Credit Released By", copy=False, readonly=True)
-    ar_credit_released_on = fields.Datetime(string="Credit Released On", copy=False, readonly=True)
+    ar_credit_release_reason = fields.Text(
+        string="Credit Release Reason", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
+    ar_credit_released_by_id = fields.Many2one(
+        "res.users", string="Credit Released By", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
+    ar_credit_released_on = fields.Datetime(
+        string="Credit Released On", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
     ar_credit_release_terms = fields.Char(
         string="Released For",
         copy=False,
         readonly=True,
+        groups=INTERNAL_USER_GROUP,
         help="What the release was given for (customer, invoicing partner, currency): changing any voids it.",
     )
 

@@ -12,6 +12,7 @@ from odoo.tools import format_date
 from ..tools.batch_jobs import run_over_records
 from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import CREDIT_MANAGER_GROUP
+from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import requires_group
 
 PROFILE = "ar_credit_profile_id"
@@ -24,13 +25,16 @@ COMPANY = ("company",)
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    ar_credit_profile_ids = fields.One2many("ar.credit.profile", "partner_id", string="Credit Profiles")
+    ar_credit_profile_ids = fields.One2many(
+        "ar.credit.profile", "partner_id", string="Credit Profiles", groups=INTERNAL_USER_GROUP
+    )
     ar_credit_profile_id = fields.Many2one(
         "ar.credit.profile",
         compute="_compute_ar_credit_profile_id",
         search="_search_ar_credit_profile_id",
         string="Credit Profile",
         help="Credit profile of the commercial partner in the current company.",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_credit_rating_id = fields.Many2one(
         "ar.credit.rating",
@@ -38,106 +42,158 @@ class ResPartner(models.Model):
         compute="_compute_ar_credit_rating_id",
         inverse="_inverse_ar_credit_rating_id",
         search="_search_ar_credit_rating_id",
+        groups=INTERNAL_USER_GROUP,
     )
-    ar_credit_score = fields.Integer(related=f"{PROFILE}.score", depends_context=COMPANY, string="Credit Score")
-    ar_credit_score_date = fields.Date(related=f"{PROFILE}.score_date", depends_context=COMPANY, string="Scored On")
+    ar_credit_score = fields.Integer(
+        related=f"{PROFILE}.score", depends_context=COMPANY, string="Credit Score", groups=INTERNAL_USER_GROUP
+    )
+    ar_credit_score_date = fields.Date(
+        related=f"{PROFILE}.score_date", depends_context=COMPANY, string="Scored On", groups=INTERNAL_USER_GROUP
+    )
     ar_credit_score_details_html = fields.Html(
-        related=f"{PROFILE}.score_details_html", depends_context=COMPANY, string="Score Explanation"
+        related=f"{PROFILE}.score_details_html",
+        depends_context=COMPANY,
+        string="Score Explanation",
+        groups=COLLECTION_USER_GROUP,
     )
     ar_next_review_date = fields.Date(
-        related=f"{PROFILE}.next_review_date", depends_context=COMPANY, string="Next Credit Review"
+        related=f"{PROFILE}.next_review_date",
+        depends_context=COMPANY,
+        string="Next Credit Review",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_pending_review_id = fields.Many2one(
-        related=f"{PROFILE}.pending_review_id", depends_context=COMPANY, string="Rating Proposal"
+        related=f"{PROFILE}.pending_review_id",
+        depends_context=COMPANY,
+        string="Rating Proposal",
+        groups=COLLECTION_USER_GROUP,
     )
     ar_proposed_rating_id = fields.Many2one(
-        related="ar_pending_review_id.new_rating_id", depends_context=COMPANY, string="Proposed Rating"
+        related="ar_pending_review_id.new_rating_id",
+        depends_context=COMPANY,
+        string="Proposed Rating",
+        groups=COLLECTION_USER_GROUP,
     )
-    ar_is_credit_manager = fields.Boolean(compute="_compute_ar_is_credit_manager")
+    ar_is_credit_manager = fields.Boolean(compute="_compute_ar_is_credit_manager", groups=INTERNAL_USER_GROUP)
     ar_credit_currency_id = fields.Many2one(
-        related=f"{PROFILE}.currency_id", depends_context=COMPANY, string="Credit Currency"
+        related=f"{PROFILE}.currency_id", depends_context=COMPANY, string="Credit Currency", groups=INTERNAL_USER_GROUP
     )
     ar_credit_limit_effective = fields.Monetary(
         related=f"{PROFILE}.credit_limit",
         depends_context=COMPANY,
         string="Effective Credit Limit",
         currency_field="ar_credit_currency_id",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_credit_limit_source = fields.Selection(
-        related=f"{PROFILE}.credit_limit_source", depends_context=COMPANY, string="Limit From"
+        related=f"{PROFILE}.credit_limit_source",
+        depends_context=COMPANY,
+        string="Limit From",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_open_receivable = fields.Monetary(
         related=f"{PROFILE}.open_receivable",
         depends_context=COMPANY,
         string="Open Receivable",
         currency_field="ar_credit_currency_id",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_overdue_amount = fields.Monetary(
         related=f"{PROFILE}.overdue_amount",
         depends_context=COMPANY,
         string="Overdue Amount",
         currency_field="ar_credit_currency_id",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_oldest_overdue_days = fields.Integer(
-        related=f"{PROFILE}.oldest_overdue_days", depends_context=COMPANY, string="Oldest Overdue (Days)"
+        related=f"{PROFILE}.oldest_overdue_days",
+        depends_context=COMPANY,
+        string="Oldest Overdue (Days)",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_order_uninvoiced = fields.Monetary(
         related=f"{PROFILE}.order_uninvoiced",
         depends_context=COMPANY,
         string="Orders Not Invoiced",
         currency_field="ar_credit_currency_id",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_draft_invoiced = fields.Monetary(
         related=f"{PROFILE}.draft_invoiced",
         depends_context=COMPANY,
         string="Draft Invoices",
         currency_field="ar_credit_currency_id",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_exposure = fields.Monetary(
         related=f"{PROFILE}.exposure",
         depends_context=COMPANY,
         string="Total Exposure",
         currency_field="ar_credit_currency_id",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_available_credit = fields.Monetary(
         related=f"{PROFILE}.available_credit",
         depends_context=COMPANY,
         string="Available Credit",
         currency_field="ar_credit_currency_id",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_credit_hold_cause = fields.Selection(
-        related=f"{PROFILE}.hold_cause", depends_context=COMPANY, string="Hold Cause"
+        related=f"{PROFILE}.hold_cause", depends_context=COMPANY, string="Hold Cause", groups=INTERNAL_USER_GROUP
     )
-    ar_credit_hold_reason = fields.Text(related=f"{PROFILE}.hold_reason", depends_context=COMPANY, string="Hold Reason")
+    ar_credit_hold_reason = fields.Text(
+        related=f"{PROFILE}.hold_reason", depends_context=COMPANY, string="Hold Reason", groups=COLLECTION_USER_GROUP
+    )
     ar_credit_hold_since = fields.Datetime(
-        related=f"{PROFILE}.hold_since", depends_context=COMPANY, string="On Hold Since"
+        related=f"{PROFILE}.hold_since", depends_context=COMPANY, string="On Hold Since", groups=INTERNAL_USER_GROUP
     )
     ar_credit_hold_user_id = fields.Many2one(
-        related=f"{PROFILE}.hold_user_id", depends_context=COMPANY, string="Hold Set By"
+        related=f"{PROFILE}.hold_user_id", depends_context=COMPANY, string="Hold Set By", groups=COLLECTION_USER_GROUP
     )
     ar_blacklist_reason = fields.Text(
-        related=f"{PROFILE}.blacklist_reason", depends_context=COMPANY, string="Blacklist Reason"
+        related=f"{PROFILE}.blacklist_reason",
+        depends_context=COMPANY,
+        string="Blacklist Reason",
+        groups=COLLECTION_USER_GROUP,
     )
     ar_blacklist_since = fields.Datetime(
-        related=f"{PROFILE}.blacklist_since", depends_context=COMPANY, string="Blacklisted Since"
+        related=f"{PROFILE}.blacklist_since",
+        depends_context=COMPANY,
+        string="Blacklisted Since",
+        groups=INTERNAL_USER_GROUP,
     )
     # Flags with search methods, for the partner filters of the current company.
     ar_credit_hold = fields.Boolean(
-        compute="_compute_ar_credit_flags", search="_search_ar_credit_hold", string="On Credit Hold"
+        compute="_compute_ar_credit_flags",
+        search="_search_ar_credit_hold",
+        string="On Credit Hold",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_blacklisted = fields.Boolean(
-        compute="_compute_ar_credit_flags", search="_search_ar_blacklisted", string="Blacklisted"
+        compute="_compute_ar_credit_flags",
+        search="_search_ar_blacklisted",
+        string="Blacklisted",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_over_limit = fields.Boolean(
-        compute="_compute_ar_credit_flags", search="_search_ar_over_limit", string="Over Limit"
+        compute="_compute_ar_credit_flags",
+        search="_search_ar_over_limit",
+        string="Over Limit",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_review_due = fields.Boolean(
-        compute="_compute_ar_credit_flags", search="_search_ar_review_due", string="Credit Review Due"
+        compute="_compute_ar_credit_flags",
+        search="_search_ar_review_due",
+        string="Credit Review Due",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_credit_review_ids = fields.One2many(
-        "ar.credit.review", compute="_compute_ar_credit_history", string="Credit History"
+        "ar.credit.review", compute="_compute_ar_credit_history", string="Credit History", groups=COLLECTION_USER_GROUP
     )
-    ar_collection_event_ids = fields.One2many("ar.collection.event", "partner_id", string="Collection Ledger")
+    ar_collection_event_ids = fields.One2many(
+        "ar.collection.event", "partner_id", string="Collection Ledger", groups=COLLECTION_USER_GROUP
+    )
     # ---- collection ----
     ar_collector_id = fields.Many2one(
         "res.users",
@@ -145,6 +201,7 @@ class ResPartner(models.Model):
         compute="_compute_ar_collection_settings",
         inverse="_inverse_ar_collector_id",
         search="_search_ar_collector_id",
+        groups=COLLECTION_USER_GROUP,
     )
     ar_policy_id = fields.Many2one(
         "ar.collection.policy",
@@ -152,26 +209,45 @@ class ResPartner(models.Model):
         compute="_compute_ar_collection_settings",
         inverse="_inverse_ar_policy_id",
         help="Overrides the policy of the customer's rating.",
+        groups=COLLECTION_USER_GROUP,
     )
     ar_effective_policy_id = fields.Many2one(
-        related=f"{PROFILE}.effective_policy_id", string="Policy Applied", depends_context=COMPANY
+        related=f"{PROFILE}.effective_policy_id",
+        string="Policy Applied",
+        depends_context=COMPANY,
+        groups=COLLECTION_USER_GROUP,
     )
     ar_collection_paused_until = fields.Date(
-        related=f"{PROFILE}.collection_paused_until", string="Collection Paused Until", depends_context=COMPANY
+        related=f"{PROFILE}.collection_paused_until",
+        string="Collection Paused Until",
+        depends_context=COMPANY,
+        groups=COLLECTION_USER_GROUP,
     )
     ar_collection_pause_reason = fields.Text(
-        related=f"{PROFILE}.collection_pause_reason", string="Pause Reason", depends_context=COMPANY
+        related=f"{PROFILE}.collection_pause_reason",
+        string="Pause Reason",
+        depends_context=COMPANY,
+        groups=COLLECTION_USER_GROUP,
     )
     ar_last_contact_date = fields.Date(
-        related=f"{PROFILE}.last_contact_date", string="Last Reminder", depends_context=COMPANY
+        related=f"{PROFILE}.last_contact_date",
+        string="Last Reminder",
+        depends_context=COMPANY,
+        groups=COLLECTION_USER_GROUP,
     )
-    ar_promise_ids = fields.One2many("ar.collection.promise", "partner_id", string="Promises to Pay")
+    ar_promise_ids = fields.One2many(
+        "ar.collection.promise", "partner_id", string="Promises to Pay", groups=COLLECTION_USER_GROUP
+    )
     ar_open_invoice_ids = fields.Many2many(
-        "account.move", compute="_compute_ar_open_invoice_ids", string="Open Invoices"
+        "account.move", compute="_compute_ar_open_invoice_ids", string="Open Invoices", groups=COLLECTION_USER_GROUP
     )
-    ar_dispute_ids = fields.One2many("ar.collection.dispute", "partner_id", string="Disputes")
-    ar_plan_ids = fields.One2many("ar.payment.plan", "partner_id", string="Payment Plans")
-    ar_legal_file_ids = fields.One2many("ar.legal.file", "partner_id", string="Legal Files")
+    ar_dispute_ids = fields.One2many(
+        "ar.collection.dispute", "partner_id", string="Disputes", groups=COLLECTION_USER_GROUP
+    )
+    ar_plan_ids = fields.One2many("ar.payment.plan", "partner_id", string="Payment Plans", groups=COLLECTION_USER_GROUP)
+    ar_legal_file_ids = fields.One2many(
+        "ar.legal.file", "partner_id", string="Legal Files", groups=COLLECTION_USER_GROUP
+    )
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")

@@ -23,19 +23,24 @@ class SaleOrder(models.Model):
         readonly=True,
         help="The customer accepted this quotation online, but its credit check failed: "
         "a credit manager decides whether to release it.",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_credit_released_amount = fields.Monetary(
         string="Released Amount",
         copy=False,
         readonly=True,
         help="The release covers the order up to this total; a larger total is checked again.",
+        groups=INTERNAL_USER_GROUP,
     )
     ar_credit_blocked = fields.Boolean(
         compute="_compute_ar_credit_blocked",
         string="Credit Blocked",
         help="Confirming this quotation would be refused by the credit check.",
+        groups=INTERNAL_USER_GROUP,
     )
-    ar_credit_banner = fields.Text(compute="_compute_ar_credit_banner", string="Customer Credit Status")
+    ar_credit_banner = fields.Text(
+        compute="_compute_ar_credit_banner", string="Customer Credit Status", groups=INTERNAL_USER_GROUP
+    )
 
     @api.depends("partner_id", "partner_invoice_id", "company_id", "amount_total", "state")
     def _compute_ar_credit_blocked(self):

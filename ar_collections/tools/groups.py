@@ -1,5 +1,11 @@
 """The addon's security groups, by XML id: the one place code names them, and the check
-every entry point makes before it does anything (see readme/SECURITY.md)."""
+every entry point makes before it does anything (see readme/SECURITY.md).
+
+Fields the addon adds to partners, invoices, orders and deliveries name one of these in
+``groups=``: what the customer's own portal user must not read carries at least
+``INTERNAL_USER_GROUP``; the collection team's notes about a customer (reasons, score
+explanation, collection work) carry ``COLLECTION_USER_GROUP``.
+"""
 
 import functools
 
@@ -7,7 +13,8 @@ from odoo.exceptions import AccessError
 
 COLLECTION_USER_GROUP = "ar_collections.group_ar_collection_user"
 CREDIT_MANAGER_GROUP = "ar_collections.group_ar_credit_manager"
-# Entry points any internal user may call: Odoo's access rights on the records decide.
+# Entry points any internal user may call (Odoo's access rights on the records decide), and
+# fields no portal or public user reads.
 INTERNAL_USER_GROUP = "base.group_user"
 
 

@@ -3,6 +3,8 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 
+from odoo.addons.ar_collections.tools.groups import INTERNAL_USER_GROUP
+
 
 class StockPicking(models.Model):
     _name = "stock.picking"
@@ -12,8 +14,11 @@ class StockPicking(models.Model):
         compute="_compute_ar_credit_blocked",
         string="Delivery Suspended",
         help="The customer is on credit hold or blacklisted: this delivery cannot be validated.",
+        groups=INTERNAL_USER_GROUP,
     )
-    ar_credit_banner = fields.Text(compute="_compute_ar_credit_blocked", string="Customer Credit Status")
+    ar_credit_banner = fields.Text(
+        compute="_compute_ar_credit_blocked", string="Customer Credit Status", groups=INTERNAL_USER_GROUP
+    )
 
     @api.depends("partner_id", "company_id", "picking_type_code", "state")
     def _compute_ar_credit_blocked(self):
