@@ -34,6 +34,17 @@ def access_table():
     return rows
 
 
+def fields_table():
+    """{(model, field): groups} of the sensitive fields table of readme/SECURITY.md."""
+    rows = {}
+    with open(TABLE, encoding="utf-8") as table:
+        for line in table:
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            if len(cells) == 3 and re.fullmatch(r"[a-z_.]+", cells[0]) and cells[1] != "Field":
+                rows[cells[0], cells[1].strip("`")] = cells[2].strip("`")
+    return rows
+
+
 @tagged("post_install", "-at_install")
 class TestAccessTable(ArCollectionsCommon):
     def _public_methods(self):
@@ -65,6 +76,17 @@ class TestAccessTable(ArCollectionsCommon):
                 self.assertEqual(table[key], GROUP_LABELS[group], f"{key}: the table says otherwise than the code")
             else:
                 self.assertNotIn(table[key], GROUP_LABELS.values(), f"{key} is not decorated: decorate it")
+
+    def test_every_sensitive_field_is_in_the_table_with_its_groups(self):
+        documented = fields_table()
+        guarded = {}
+        for name in self.env.registry:
+            for field in self.env[name]._fields.values():
+                module = field._module or ""
+                if field.groups and module.startswith("ar_collections") and not field.inherited:
+                    guarded[name, field.name] = field.groups
+        self.assertGreater(len(guarded), 40)
+        self.assertEqual(documented, guarded, "readme/SECURITY.md's field table differs from the code's groups=")
 
 
 @tagged("post_install", "-at_install")
