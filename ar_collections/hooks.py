@@ -47,12 +47,19 @@ def post_init_hook(env):
 def uninstall_hook(env):
     """Let uninstall remove the demo's accounting.
 
-    Odoo cannot delete posted or reconciled invoices, so the demo invoices, their
-    customers and product would outlive the addon. They belong to the demo: reset
+    The ledger and the credit history are emptied first (they restrict the deletion of
+    what they name). Odoo cannot delete posted or reconciled invoices, so the demo invoices,
+    their customers and product would outlive the addon. They belong to the demo: reset
     and delete its payments (with the payment wizards that made them, transient
     records the vacuum has not removed yet), then its invoices. Databases without
     the demo have no such invoices.
     """
+    # The ledger and the credit history do not let go of the customers, stages and ratings
+    # they name (ondelete restrict). Their tables leave with the addon: empty them first, so
+    # that the addon's own data (demo customers, stages, ratings) can be deleted.
+    env.cr.execute(SQL("DELETE FROM ar_collection_event"))
+    env.cr.execute(SQL("DELETE FROM ar_credit_review"))
+    env.invalidate_all()
     demo_invoice_ids = (
         env["ir.model.data"]
         .search([("module", "=", "ar_collections"), ("model", "=", "account.move")])

@@ -99,6 +99,7 @@ class ArCollectionDispute(models.Model):
             move.sudo()._ar_write({"ar_dispute_id": dispute.id})
             self.env["ar.collection.event"]._log(
                 **dispute._ledger_values(),
+                by_customer=dispute.by_customer,
                 note=self.env._(
                     "Dispute opened (%(reason)s): %(note)s", reason=dispute._reason_label(), note=dispute.note or "-"
                 ),

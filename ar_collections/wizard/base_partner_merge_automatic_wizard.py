@@ -13,5 +13,6 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         # Merged first: the generic update deletes a row it cannot move (a second profile in a
         # company), and the credit history with it. The ledger's events then move with the rest.
         self.env["ar.credit.profile"]._merge_partners(src_partners, dst_partner)
-        super()._update_foreign_keys(src_partners, dst_partner)
+        result = super()._update_foreign_keys(src_partners, dst_partner)
         self.env["ar.credit.profile"]._refresh_exposure(dst_partner)
+        return result
