@@ -1,6 +1,8 @@
 from datetime import date
 from urllib.parse import urlencode
 
+from werkzeug.datastructures import FileStorage
+
 from odoo import fields
 from odoo import http
 from odoo.exceptions import AccessError
@@ -10,7 +12,23 @@ from odoo.http import request
 
 from odoo.addons.account.controllers.portal import PortalAccount
 
+from ..models.account_move_portal import MAX_ATTACHMENT_BYTES
+from ..models.account_move_portal import PortalRequestLimitReached
+
 ACTIONS = ("promise", "dispute", "plan")
+# What the invoice page says after an action: a code in the address, the text here (an
+# address never carries the text itself; unknown codes show nothing).
+DONE_MESSAGES = {"promise": "promise_saved", "dispute": "dispute_saved", "plan": "plan_requested"}
+# The fields of each action's form that are text (anything else sent under these names is malformed).
+ACTION_TEXT_FIELDS = {
+    "promise": ("promised_date", "amount", "note"),
+    "dispute": ("reason", "message"),
+    "plan": ("instalments", "note"),
+}
+# Room for the other fields of the dispute form around its file, in the request's size.
+FORM_OVERHEAD_BYTES = 64 * 1024
+# Largest id PostgreSQL's integer columns hold: a larger one in an address is simply not found.
+MAX_ID = 2**31 - 1
 
 
 class ArCollectionsPortal(PortalAccount):
@@ -55,7 +73,7 @@ class ArCollectionsPortal(PortalAccount):
         try:
             start = fields.Date.to_date(date_from) if date_from else date(today.year, 1, 1)
             end = fields.Date.to_date(date_to) if date_to else today
-        except ValueError:
+        except (TypeError, ValueError):
             return date(today.year, 1, 1), today, request.env._("Enter the dates of the period as dates.")
         if start > end:
             return end, end, request.env._("The statement period ends before it starts: check the dates.")
@@ -86,6 +104,17 @@ class ArCollectionsPortal(PortalAccount):
         if error:
             return request.redirect("/my/statement")
         customer = self._ar_customer().sudo()
+        profile = request.env["ar.credit.profile"].sudo()._get_or_create(customer, request.env.company).sudo()
+        if not profile._count_statement_download():
+            return self._ar_refusal(
+                429,
+                request.env._("Too many downloads"),
+                request.env._(
+                    "You have downloaded your statement many times in the last hour. Please try again in an hour; "
+                    "the statement is also shown on this page."
+                ),
+                back_url="/my/statement",
+            )
         report = request.env.ref("ar_collections.action_report_statement").sudo()
         data = {"date_from": str(start), "date_to": str(end)}
         pdf, _file_format = (
@@ -107,20 +136,28 @@ class ArCollectionsPortal(PortalAccount):
     # ------------------------------------------------------------------
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
+        # ``kwargs`` are the page's query parameters: only codes are read from them.
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
         if invoice.move_type == "out_invoice":
-            link = kwargs.get("ar_link")
+            link = kwargs.get("ar_link") if isinstance(kwargs.get("ar_link"), str) else None
+            message = kwargs.get("ar_message")
             values.update(
                 {
                     "ar_options": invoice._ar_portal_options(),
                     "ar_can_act": self._ar_may_act(invoice, link),
                     "ar_link": link or "",
-                    "ar_error": kwargs.get("ar_error"),
-                    "ar_done": kwargs.get("ar_done") if kwargs.get("ar_done") in ACTIONS else None,
-                    "ar_form": kwargs.get("ar_form") or {},
+                    "ar_error": self._ar_error_text(invoice, kwargs.get("ar_error")),
+                    "ar_message": message if message in DONE_MESSAGES.values() else None,
+                    "ar_form": {},
                 }
             )
         return values
+
+    def _ar_error_text(self, invoice_sudo, code):
+        """The text of an error code of the invoice page (None for an unknown code)."""
+        if code == "too_many_requests":
+            return invoice_sudo._ar_portal_limit_message()
+        return None
 
     def _ar_may_act(self, invoice_sudo, link):
         """Whether the visitor may act for the customer: its own logged-in contact, or a valid email link."""
@@ -143,8 +180,14 @@ class ArCollectionsPortal(PortalAccount):
         website=True,
     )
     def portal_ar_invoice_action(self, invoice_id, action, access_token=None, ar_link=None, **post):
-        if action not in ACTIONS:
+        if action not in ACTIONS or invoice_id > MAX_ID:
             return request.not_found()
+        text_fields = ("access_token", "ar_link", *ACTION_TEXT_FIELDS[action])
+        form = {"access_token": access_token, "ar_link": ar_link, **post}
+        if any(form.get(name) is not None and not isinstance(form[name], str) for name in text_fields):
+            return self._ar_bad_request()
+        if action == "dispute" and post.get("attachment") and not isinstance(post["attachment"], FileStorage):
+            return self._ar_bad_request()
         try:
             invoice_sudo = self._document_check_access("account.move", invoice_id, access_token)
         except (AccessError, MissingError):
@@ -158,22 +201,58 @@ class ArCollectionsPortal(PortalAccount):
             if action == "promise":
                 invoice_sudo._ar_portal_promise(post.get("promised_date"), post.get("amount"), post.get("note"))
             elif action == "dispute":
-                upload = post.get("attachment")
-                attachment = (upload.filename, upload.read()) if upload and upload.filename else None
+                attachment = self._ar_read_upload(post.get("attachment"))
                 invoice_sudo._ar_portal_dispute(post.get("reason"), post.get("message"), attachment)
             else:
                 invoice_sudo._ar_portal_request_plan(post.get("instalments"), post.get("note"))
+        except PortalRequestLimitReached:
+            request.env.cr.rollback()
+            return request.redirect(
+                self._ar_invoice_url(invoice_sudo, access_token, ar_link, ar_error="too_many_requests")
+            )
         except UserError as error:
             request.env.cr.rollback()
-            values = self._invoice_get_page_view_values(
-                invoice_sudo, access_token, ar_link=ar_link, ar_error=error.args[0], ar_form=dict(post, action=action)
+            values = self._invoice_get_page_view_values(invoice_sudo, access_token, ar_link=ar_link)
+            values.update(
+                ar_error=error.args[0],
+                ar_form={name: post[name] for name in ACTION_TEXT_FIELDS[action] if name in post} | {"action": action},
             )
             return request.render("account.portal_invoice_page", values)
-        return request.redirect(self._ar_invoice_url(invoice_sudo, access_token, ar_link, ar_done=action))
+        return request.redirect(
+            self._ar_invoice_url(invoice_sudo, access_token, ar_link, ar_message=DONE_MESSAGES[action])
+        )
+
+    def _ar_read_upload(self, upload):
+        """The ``(file name, content)`` of the file joined to a form, None without one.
+
+        The request's size is checked before the file is read, and no more than the
+        largest accepted size (and one byte) is read: the dispute refuses what is larger.
+        """
+        if not isinstance(upload, FileStorage) or not upload.filename:
+            return None
+        if (request.httprequest.content_length or 0) > MAX_ATTACHMENT_BYTES + FORM_OVERHEAD_BYTES:
+            raise UserError(request.env._("The attached file is larger than 10 MB: send a smaller file."))
+        return upload.filename, upload.stream.read(MAX_ATTACHMENT_BYTES + 1)
+
+    def _ar_bad_request(self):
+        return self._ar_refusal(
+            400,
+            request.env._("Invalid request"),
+            request.env._("This request could not be understood. Please go back to the page and try again."),
+        )
+
+    def _ar_refusal(self, status, title, message, back_url="/my"):
+        """A polite page refusing a request, with its HTTP status (400, 429...)."""
+        values = {"ar_title": title, "ar_message": message, "ar_back_url": back_url}
+        return request.render("ar_collections.portal_ar_refusal", values, status=status)
 
     @http.route("/my/payment_plans/<int:plan_id>", type="http", auth="public", website=True)
     def portal_ar_payment_plan(self, plan_id, access_token=None, **kw):
         """The agreement of an approved payment plan, as a PDF."""
+        if plan_id > MAX_ID:
+            return request.not_found()
+        if access_token is not None and not isinstance(access_token, str):
+            return self._ar_bad_request()
         try:
             plan_sudo = self._document_check_access("ar.payment.plan", plan_id, access_token)
         except (AccessError, MissingError):

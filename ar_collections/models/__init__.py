@@ -19,6 +19,7 @@ from . import ar_collection_policy
 from . import ar_collection_promise
 from . import ar_collection_stage
 from . import ar_credit_profile
+from . import ar_credit_profile_portal
 from . import ar_credit_rating
 from . import ar_credit_review
 from . import ar_legal_file

@@ -4,6 +4,8 @@ own actions on an invoice (promise to pay, dispute, payment plan request), each 
 # The portal's side of invoices lives apart from the back office's (account_move.py).
 # pylint: disable=consider-merging-classes-inherited
 import binascii
+import math
+import os
 from datetime import timedelta
 
 from odoo import fields
@@ -13,6 +15,7 @@ from odoo.tools import SQL
 from odoo.tools import hash_sign
 from odoo.tools import plaintext2html
 from odoo.tools import verify_hash_signed
+from odoo.tools.mimetypes import guess_mimetype
 
 from .ar_collection_dispute import DISPUTE_REASONS
 
@@ -21,7 +24,31 @@ PORTAL_LINK_SCOPE = "ar_collections.portal_link"
 BROKEN_PROMISE_MEMORY = timedelta(days=180)
 # Largest attachment a customer can join to a dispute.
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# What a customer can join to a dispute: the file's extension, and the types its content
+# may be sniffed as (old Office files are all sniffed alike, text files as plain text).
+ATTACHMENT_TYPES = {
+    "pdf": {"application/pdf"},
+    "png": {"image/png"},
+    "jpg": {"image/jpeg"},
+    "jpeg": {"image/jpeg"},
+    "gif": {"image/gif"},
+    "webp": {"image/webp"},
+    "doc": {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint"},
+    "xls": {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint"},
+    "docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    "xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    "odt": {"application/vnd.oasis.opendocument.text"},
+    "ods": {"application/vnd.oasis.opendocument.spreadsheet"},
+    "txt": {"text/plain"},
+    "csv": {"text/plain", "text/csv"},
+}
+# Longest text a customer can write in a portal form (dispute, promise or plan request message).
+MAX_TEXT_LENGTH = 2000
 PLAN_FIRST_INSTALMENT_DELAY = timedelta(days=7)
+
+
+class PortalRequestLimitReached(UserError):
+    """The customer's daily allowance of portal requests is used up."""
 
 
 class AccountMove(models.Model):
@@ -122,6 +149,7 @@ class AccountMove(models.Model):
                     self.name,
                 )
             )
+        self.env["ar.credit.profile"]._get_or_create(self.partner_id, company).sudo()._lock_portal_requests()
         since = fields.Datetime.now() - timedelta(days=1)
         recent = (
             self.env["ar.collection.event"]
@@ -136,15 +164,18 @@ class AccountMove(models.Model):
             )
         )
         if recent >= company.ar_portal_daily_requests:
-            raise UserError(
-                self.env._(
-                    "We have already received %(count)s requests from you today. To avoid duplicates, new "
-                    "requests are accepted again tomorrow; for anything urgent, please contact %(company)s.",
-                    count=recent,
-                    company=company.name,
-                )
-            )
+            raise PortalRequestLimitReached(self._ar_portal_limit_message())
         return options
+
+    def _ar_portal_limit_message(self):
+        """What a customer who used up its daily allowance of portal requests reads."""
+        company = self.company_id
+        return self.env._(
+            "We have already received %(count)s requests from you today. To avoid duplicates, new "
+            "requests are accepted again tomorrow; for anything urgent, please contact %(company)s.",
+            count=company.ar_portal_daily_requests,
+            company=company.name,
+        )
 
     # ------------------------------------------------------------------
     # Actions
@@ -153,6 +184,7 @@ class AccountMove(models.Model):
     def _ar_portal_promise(self, promised_date, amount, note=""):
         """Record the customer's promise to pay this invoice, exactly as a collector records one."""
         self.ensure_one()
+        note = self._ar_portal_text(note)
         options = self._ar_portal_check_request()
         if not options["can_promise"]:
             raise UserError(
@@ -231,11 +263,11 @@ class AccountMove(models.Model):
             raise UserError(self.env._("Invoice %s is already disputed: our team is looking into it.", self.name))
         if reason not in dict(DISPUTE_REASONS):
             raise UserError(self.env._("Choose the reason of the dispute from the list."))
-        message = (message or "").strip()
+        message = self._ar_portal_text(message)
         if not message:
             raise UserError(self.env._("Tell us what is wrong with the invoice, so that we can look into it."))
-        if attachment and len(attachment[1]) > MAX_ATTACHMENT_BYTES:
-            raise UserError(self.env._("The attached file is larger than 10 MB: send a smaller file."))
+        if attachment:
+            self._ar_portal_check_attachment(*attachment)
         profile = self.env["ar.credit.profile"]._get_or_create(self.partner_id, self.company_id)
         by_customer = self.with_context(ar_by_customer=True)
         dispute = (
@@ -268,6 +300,7 @@ class AccountMove(models.Model):
     def _ar_portal_request_plan(self, instalments, note=""):
         """Create a draft payment plan the customer asks for; a credit manager approves or declines it."""
         self.ensure_one()
+        note = self._ar_portal_text(note)
         if not self._ar_portal_check_request()["can_request_plan"]:
             raise UserError(self.env._("A payment plan already covers or awaits approval for invoice %s.", self.name))
         maximum = self.company_id.ar_portal_plan_max_instalments
@@ -340,14 +373,44 @@ class AccountMove(models.Model):
             amount = float(value)
         except (TypeError, ValueError):
             amount = 0.0
+        if not math.isfinite(amount):
+            amount = 0.0
         residual = self.amount_residual
-        if amount <= 0 or self.currency_id.compare_amounts(amount, residual) > 0:
+        if self.currency_id.round(amount) <= 0 or self.currency_id.compare_amounts(amount, residual) > 0:
             raise UserError(
                 self.env._(
                     "Enter an amount greater than 0 and at most the amount due, %s.", self.currency_id.format(residual)
                 )
             )
         return self.currency_id.round(amount)
+
+    def _ar_portal_text(self, value):
+        """A message the customer wrote, stripped; refused when it is too long."""
+        value = (value or "").strip()
+        if len(value) > MAX_TEXT_LENGTH:
+            raise UserError(
+                self.env._(
+                    "Your message is %(length)s characters long: please keep it within %(max)s characters "
+                    "(attach a document for more).",
+                    length=len(value),
+                    max=MAX_TEXT_LENGTH,
+                )
+            )
+        return value
+
+    def _ar_portal_check_attachment(self, name, content):
+        """Refuse a file the customer joins if it is too large, or not a document or image we accept:
+        its extension and its content must both be of an accepted type."""
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise UserError(self.env._("The attached file is larger than 10 MB: send a smaller file."))
+        extension = os.path.splitext(name or "")[1].lower().lstrip(".")
+        if guess_mimetype(content) not in ATTACHMENT_TYPES.get(extension, ()):
+            raise UserError(
+                self.env._(
+                    "The attached file is not a document we accept. Send a PDF, an image (PNG, JPEG, GIF, WebP), "
+                    "an office document (Word, Excel, OpenDocument) or a text or CSV file."
+                )
+            )
 
     def _ar_portal_author(self):
         """Who acts: the logged-in contact the controller names, or the customer itself for an email link."""

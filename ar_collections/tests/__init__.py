@@ -17,6 +17,7 @@ from . import test_kpi
 from . import test_ledger_append_only
 from . import test_letters
 from . import test_portal
+from . import test_portal_security
 from . import test_sale_credit_block
 from . import test_security
 from . import test_settings

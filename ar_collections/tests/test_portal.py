@@ -95,7 +95,7 @@ class TestPortalSelfService(ArCollectionsCommon, HttpCase):
         response = self._post_action(self.invoice, "promise", self._promise_data())
         self.assertEqual(response.status_code, 200)
         self.assertIn("your promise to pay is recorded", response.text)
-        self.assertIn("ar_done=promise", response.url)
+        self.assertIn("ar_message=promise_saved", response.url)
 
         promise = self.invoice.ar_promise_id
         self.assertEqual(promise.state, "open")
