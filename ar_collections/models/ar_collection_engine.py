@@ -54,7 +54,8 @@ class CollectionPlan:
 
     def highest(self, action):
         """The highest stage passed today that does ``action`` (a stage's boolean field), or None."""
-        stages = [stage for stages in self.passed.values() for stage in stages if stage[action]]
+        passed = [stage for stages in self.passed.values() for stage in stages]
+        stages = [stage for stage in [*passed, *(self.stage or [])] if stage[action]]
         return max(stages, key=lambda stage: stage.offset_days) if stages else None
 
 
@@ -328,7 +329,15 @@ class ArCollectionEngine(models.AbstractModel):
         self.env["ar.legal.file"]._open_for([plan for plan in acting if plan.highest("open_legal_file")])
         targets = {move: target for plan in acting for move, target in plan.targets.items()}
         for target, moves in self._group_by_target(targets).items():
-            moves._ar_write({"ar_stage_id": target.id, "ar_stage_date": today, "ar_snooze_until": False})
+            # The next stage waits for the deadline this one gave (at least a day): an invoice
+            # that stopped at a letter with later stages already due is not taken further today.
+            moves._ar_write(
+                {
+                    "ar_stage_id": target.id,
+                    "ar_stage_date": today,
+                    "ar_snooze_until": today + timedelta(days=max(target.deadline_days, 1)),
+                }
+            )
         self.env["ar.credit.profile"].union(*(plan.profile for plan in acting)).sudo().write(
             {"last_contact_date": today}
         )

@@ -414,7 +414,10 @@ class ArCreditProfile(models.Model):
                     exposure_date = EXCLUDED.exposure_date,
                     write_uid = EXCLUDED.write_uid,
                     write_date = EXCLUDED.write_date
-                RETURNING p.id, (p.xmax = 0) AS inserted
+                RETURNING p.id, (p.xmax = 0) AS inserted,
+                          -- held by a collection stage, nothing overdue any more: see below
+                          (p.hold AND p.hold_cause = 'collection' AND p.oldest_due_date IS NULL
+                           AND p.overdue_amount <= 0) AS settled
                 """,
                 commercial_ids=commercial_ids,
                 member_ids=member_ids,
@@ -433,21 +436,14 @@ class ArCreditProfile(models.Model):
         profiles.invalidate_recordset()
         # New rows have no limit yet: compute it (and over_limit) the ORM way.
         profiles.browse([row[0] for row in rows if row[1]])._init_new_profiles()
-        profiles._lift_settled_collection_holds()
+        profiles.browse([row[0] for row in rows if row[2]])._lift_settled_collection_holds()
         return profiles
 
     def _lift_settled_collection_holds(self):
-        """Holds follow the money: the hold a collection stage set lifts once the customer has
-        nothing overdue (unless the company keeps them); manual holds and the blacklist stay."""
-        settled = self.filtered(
-            lambda profile: (
-                profile.hold
-                and profile.hold_cause == "collection"
-                and profile.company_id.ar_lift_collection_hold
-                and not profile.oldest_due_date
-                and profile.company_id.currency_id.compare_amounts(profile.overdue_amount, 0) <= 0
-            )
-        )
+        """Holds follow the money: these customers, held by a collection stage, have nothing
+        overdue any more: lift their holds (unless their company keeps them). Manual holds and
+        the blacklist stay."""
+        settled = self.filtered(lambda profile: profile.company_id.ar_lift_collection_hold)
         for company, profiles in settled.grouped("company_id").items():
             profiles.sudo().write(self._lifted_hold_values())
             profiles.with_company(company)._log_event(

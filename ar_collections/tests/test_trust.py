@@ -37,9 +37,13 @@ class TestStageEffectsAreCumulative(CollectionCase):
         order = self._ar_sale_order(self.customer, 10.0)
         with self.assertRaisesRegex(UserError, "on credit hold"):
             order.action_confirm()
-        # The next run after the spacing opens the legal file.
-        spacing = self.stage["lawyer"].policy_id.min_days_between
-        self._run(self._ar_today() + timedelta(days=max(spacing, 1)))
+        # Not the same day again: the legal file waits for the letter's deadline.
+        self._run(self._ar_today())
+        self.assertEqual(invoice.ar_stage_id, self.stage["lawyer"])
+        self.assertEqual(
+            invoice.ar_next_action_date, self._ar_today() + timedelta(days=self.stage["lawyer"].deadline_days)
+        )
+        self._run(invoice.ar_next_action_date)
         self.assertEqual(invoice.ar_stage_id, self.stage["legal"])
         self.assertEqual(len(profile.legal_file_ids), 1)
 
