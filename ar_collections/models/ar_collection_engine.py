@@ -31,8 +31,8 @@ class CollectionPlan:
     """What the collection does today for one customer.
 
     ``stage`` is the stage of the customer's one communication (empty: nothing to do
-    today, look again on ``snooze_until``); ``targets`` maps each due invoice to the stage it
-    reaches and ``passed`` to every stage it passes on the way (the target included);
+    today, look again on ``snooze_until``); ``passed`` maps each due invoice to the stages it
+    passes today, in order, and ``targets`` to the last of them, the stage it reaches;
     ``listed`` are the invoices the communication lists; ``due`` the invoices that were due
     for a look. Amount due and days overdue are the decision's figures.
 
@@ -44,13 +44,17 @@ class CollectionPlan:
     profile: models.BaseModel
     policy: models.BaseModel
     stage: models.BaseModel
-    targets: dict = field(default_factory=dict)
     passed: dict = field(default_factory=dict)
     due: models.BaseModel = None
     listed: models.BaseModel = None
     amount_due: float = 0.0
     days_overdue: int = 0
     snooze_until: date = None
+
+    @property
+    def targets(self):
+        """{invoice: the stage it reaches today}."""
+        return {move: stages[-1] for move, stages in self.passed.items()}
 
     def highest(self, action):
         """The highest stage passed today that does ``action`` (a stage's boolean field), or None."""
@@ -201,9 +205,9 @@ class ArCollectionEngine(models.AbstractModel):
         """What the collection does today for each of ``profiles``, as a list of plans.
 
         A plan names the stage of the customer's one communication (the highest
-        stage due among its invoices), each due invoice's own new stage, the
-        invoices the communication lists, and the figures. An invoice that has
-        passed several stages goes straight to the highest one passed. Writes nothing.
+        stage due among its invoices that writes), the stages each due invoice passes
+        (see ``account.move._ar_stages_passed``), the invoices the communication lists,
+        and the figures. Writes nothing.
         """
         Move = self.env["account.move"]
         if moves is None:
@@ -258,14 +262,12 @@ class ArCollectionEngine(models.AbstractModel):
             next_allowed = profile.last_contact_date + timedelta(days=policy.min_days_between)
             if today < next_allowed:
                 passed, snooze_until = {}, next_allowed
-        targets = {move: stages_passed[-1] for move, stages_passed in passed.items()}
-        stage = self._communication_stage(targets.values())
-        listed = overdue | self.env["account.move"].union(*targets) if stage else overdue
+        stage = self._communication_stage(stages_passed[-1] for stages_passed in passed.values())
+        listed = overdue | self.env["account.move"].union(*passed) if stage else overdue
         return CollectionPlan(
             profile=profile,
             policy=policy,
             stage=stage,
-            targets=targets,
             passed=passed,
             due=due,
             listed=listed.sorted(lambda move: (move.invoice_date_due, move.id)),

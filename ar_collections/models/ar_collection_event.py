@@ -349,28 +349,37 @@ class ArCollectionEvent(models.Model):
         )
         events = self.browse([row[0] for row in self.env.cr.fetchall()])
         events.invalidate_recordset(["failed", "failure_reason"])
-        Move = self.env["account.move"].sudo()
+        # Only an invoice still at the stage this communication gave it goes back.
+        before = {
+            int(move_id): entry
+            for event in events
+            for move_id, entry in (event.stages_before or {}).get("moves", {}).items()
+        }
+        moves = self.env["account.move"].sudo().browse(before).exists()
+        back = moves.filtered(lambda move: move.ar_stage_id.id == before[move.id][2])
+        for (stage_id, stage_date), group in back.grouped(lambda move: tuple(before[move.id][:2])).items():
+            group._ar_write({"ar_stage_id": stage_id, "ar_stage_date": stage_date, "ar_snooze_until": False})
+        Profile = self.env["ar.credit.profile"]
+        profiles = Profile.union(
+            *(
+                Profile._get_or_create(group.partner_id, company)
+                for company, group in events.grouped("company_id").items()
+            )
+        )
+        by_customer = {(profile.partner_id, profile.company_id): profile for profile in profiles}
+        activities = []
         for event in events:
-            for move_id, (stage_id, stage_date, target_id) in (event.stages_before or {}).get("moves", {}).items():
-                move = Move.browse(int(move_id)).exists()
-                # Only an invoice still at the stage this communication gave it goes back.
-                if move and move.ar_stage_id.id == target_id:
-                    move._ar_write({"ar_stage_id": stage_id, "ar_stage_date": stage_date, "ar_snooze_until": False})
-        engine = self.env["ar.collection.engine"]
-        for event in events:
-            profile = self.env["ar.credit.profile"]._get_or_create(event.partner_id, event.company_id)
+            profile = by_customer[event.partner_id, event.company_id]
             if profile.last_contact_date == fields.Date.to_date(event.date):
                 profile.sudo().last_contact_date = (event.stages_before or {}).get("last_contact") or False
-            engine._schedule_activity(
-                profile,
-                self.env._("Collection email not sent"),
-                self.env._(
-                    "The %(stage)s email to %(customer)s was not sent: %(reason)s. The next run sends it again.",
-                    stage=event.stage_id.name or self.env._("collection"),
-                    customer=event.partner_id.display_name,
-                    reason=reason,
-                ),
+            note = self.env._(
+                "The %(stage)s email to %(customer)s was not sent: %(reason)s. The next run sends it again.",
+                stage=event.stage_id.name or self.env._("collection"),
+                customer=event.partner_id.display_name,
+                reason=reason,
             )
+            activities.append((profile, profile._collector(), self.env._("Collection email not sent"), note, None))
+        self.env["ar.collection.engine"]._schedule_activities(activities, notify=True)
         return events
 
     # ------------------------------------------------------------------

@@ -443,12 +443,9 @@ class ArCreditProfile(models.Model):
         """Holds follow the money: these customers, held by a collection stage, have nothing
         overdue any more: lift their holds (unless their company keeps them). Manual holds and
         the blacklist stay."""
-        settled = self.filtered(lambda profile: profile.company_id.ar_lift_collection_hold)
-        for company, profiles in settled.grouped("company_id").items():
-            profiles.sudo().write(self._lifted_hold_values())
-            profiles.with_company(company)._log_event(
-                "release", self.env._("Collection hold lifted: nothing is overdue any more.")
-            )
+        self.filtered(lambda profile: profile.company_id.ar_lift_collection_hold)._apply_lift(
+            self.env._("Collection hold lifted: nothing is overdue any more.")
+        )
 
     # ------------------------------------------------------------------
     # The effective limit
@@ -699,7 +696,12 @@ class ArCreditProfile(models.Model):
         self._log_event("hold", reason)
 
     def _lift_hold(self, reason):
+        """A credit manager lifts the holds of these customers."""
         self._check_credit_manager()
+        self._apply_lift(reason)
+
+    def _apply_lift(self, reason):
+        """Lift the holds of these customers and log it; callers check who may."""
         held = self.filtered("hold")
         held.sudo().write(self._lifted_hold_values())
         held._log_event("release", reason)

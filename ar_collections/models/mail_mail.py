@@ -16,6 +16,8 @@ class MailMail(models.Model):
                 self.env["ar.collection.event"].sudo().search([("mail_id", "in", not_sent.ids), ("failed", "=", False)])
             )
             label = dict(self._fields["failure_type"]._description_selection(self.env)).get(failure_type, failure_type)
-            for mail, mail_events in events.grouped("mail_id").items():
-                mail_events._mark_failed(failure_reason or mail.failure_reason or label)
+            # A mail server down fails the whole batch with one reason: one marking for all.
+            by_reason = events.grouped(lambda event: failure_reason or event.mail_id.failure_reason or label)
+            for reason, failed in by_reason.items():
+                failed._mark_failed(reason)
         return super()._postprocess_sent_message(success_pids, failure_reason=failure_reason, failure_type=failure_type)

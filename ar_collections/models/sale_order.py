@@ -91,9 +91,11 @@ class SaleOrder(models.Model):
         payer = self.partner_invoice_id.commercial_partner_id or self.partner_id.commercial_partner_id
         return (payer.id, self.company_id.id)
 
-    def _ar_amount_company_currency(self):
+    def _ar_amount_company_currency(self, amount=None):
+        """``amount`` (default: the order's total) in company currency, at the order's rate."""
         self.ensure_one()
-        return self.company_id.currency_id.round(self.amount_total / (self.currency_rate or 1.0))
+        amount = self.amount_total if amount is None else amount
+        return self.company_id.currency_id.round(amount / (self.currency_rate or 1.0))
 
     def _ar_lock_payers(self):
         """Lock the credit profiles of these orders' paying customers until the transaction ends.
@@ -309,12 +311,16 @@ class SaleOrder(models.Model):
     def _ar_check_growth(self, totals_before):
         """Refuse a confirmed order's new lines or quantities that take its customer past the
         credit check (same figures, same message, same release); ``totals_before`` {order: total}."""
-        for order in self.filtered(lambda order: order.state == "sale"):
-            growth = order.amount_total - totals_before.get(order, order.amount_total)
-            if order.currency_id.compare_amounts(growth, 0) <= 0:
-                continue
-            order._ar_lock_payers()
-            amount = order.company_id.currency_id.round(growth / (order.currency_rate or 1.0))
+        growing = {
+            order: order.amount_total - totals_before.get(order, order.amount_total)
+            for order in self.filtered(lambda order: order.state == "sale")
+        }
+        growing = {
+            order: growth for order, growth in growing.items() if order.currency_id.compare_amounts(growth, 0) > 0
+        }
+        self.browse().union(*growing)._ar_lock_payers()
+        for order, growth in growing.items():
+            amount = order._ar_amount_company_currency(growth)
             issues = [
                 issue
                 for issue in order._ar_credit_issues(amount=amount)
