@@ -16,6 +16,7 @@ from markupsafe import escape
 from odoo import api
 from odoo import fields
 from odoo import models
+from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools import create_index
@@ -31,6 +32,11 @@ from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import check_group
 from ..tools.groups import requires_group
+
+# What a user may write on a credit profile directly (who collects it, how, when it is next
+# reviewed); the rest goes through the actions, which log it.
+USER_WRITE_FIELDS = {"collector_id", "policy_id", "next_review_date"}
+USER_CREATE_FIELDS = USER_WRITE_FIELDS | {"partner_id", "company_id"}
 
 
 class ArCreditProfile(models.Model):
@@ -535,7 +541,18 @@ class ArCreditProfile(models.Model):
             note += self.env._(" (last 3 months: %s days)", round(prediction["delay_3m"]))
         return note + "."
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(set(vals) - USER_CREATE_FIELDS for vals in vals_list):
+            self._refuse_direct_change()
+        return super().create(vals_list)
+
     def write(self, vals):
+        # Rating, limit, holds, blacklist, figures and pause are changed by their actions, which
+        # check who may and log it (credit history, ledger); over RPC a credit manager writes
+        # only the collector, the policy and the next review date.
+        if not self.env.su and set(vals) - USER_WRITE_FIELDS:
+            self._refuse_direct_change()
         result = super().write(vals)
         if {"collector_id", "rating_id"} & set(vals) and not self.env.context.get("ar_skip_move_sync"):
             moves = (
@@ -551,6 +568,15 @@ class ArCreditProfile(models.Model):
             self.env.add_to_compute(self.env["account.move"]._fields["ar_collector_id"], moves)
             self.env.add_to_compute(self.env["account.move"]._fields["ar_rating_id"], moves)
         return result
+
+    def _refuse_direct_change(self):
+        raise AccessError(
+            self.env._(
+                "A customer's rating, credit limit, holds, blacklist and pause are changed through their "
+                "actions (Credit wizard, Hold, Pause, Review), which log who did it and why; they cannot be "
+                "written directly."
+            )
+        )
 
     def _review_date_after(self, months):
         return fields.Date.context_today(self) + relativedelta(months=months)

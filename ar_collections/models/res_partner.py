@@ -587,7 +587,7 @@ class ResPartner(models.Model):
         def send(profiles):
             for profile in profiles:
                 profile.partner_id.with_company(profile.company_id)._ar_send_statement(date_from, date_to, template)
-            profiles.write({"statement_sent_until": date_to})
+            profiles.sudo().write({"statement_sent_until": date_to})
             self.env["ar.collection.event"]._log_many(
                 [
                     {"partner": profile.partner_id, "company": profile.company_id, "kind": "statement", "note": note}

@@ -53,6 +53,10 @@ class ArCollectionsCommon(AccountTestInvoicingCommon):
         # With the queue_job bridge installed, the escalation job would enqueue its
         # batches: run them in-process, as without it (the bridge's tests enqueue).
         cls.env = cls.env(context=dict(cls.env.context, queue_job__no_delay=True))
+        # Everyone in the tests lives in one time zone, the superuser's (the jobs and the portal's
+        # ledger entries run as the superuser): "today" is the same day for all, even at midnight.
+        tz = cls.env.ref("base.user_root").tz
+        (cls.env.user | cls.env.ref("base.public_user")).sudo().tz = tz
         cls.ar_product = cls._create_product(name="Collection Test Product", lst_price=100.0, taxes_id=[])
         cls.customer = cls._ar_customer("Acme Retail")
 
@@ -80,6 +84,7 @@ class ArCollectionsCommon(AccountTestInvoicingCommon):
         groups = ROLE_GROUPS[role]
         if role != "portal":
             groups = f"base.group_user,{groups}"
+        values.setdefault("tz", cls.env.ref("base.user_root").tz)
         return new_test_user(
             cls.env,
             login=login,

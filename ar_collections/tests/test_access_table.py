@@ -152,6 +152,15 @@ class TestRolesOverJsonRpc(HttpCase, ArCollectionsCommon):
 
     def test_a_credit_manager_may_and_nobody_forges_a_release(self):
         self.assertIsNone(self._call("credit_manager", "ar.credit.profile", "action_rescore", self.profile.ids))
+        # Rating, limit and holds go through their actions, which log them: not a plain write.
+        for values in ({"hold": True}, {"credit_limit": 1e9}, {"rating_id": self._ar_rating("A").id}):
+            self._assert_refused("credit_manager", "ar.credit.profile", "write", self.profile.ids, values)
+        self.assertFalse(self.profile.hold)
+        collector = self.users["collector"]
+        self.assertIsNone(
+            self._call("credit_manager", "ar.credit.profile", "write", self.profile.ids, {"collector_id": collector.id})
+        )
+        self.assertEqual(self.profile.collector_id, collector)
         self._assert_refused(
             "credit_manager", "sale.order", "create", {"partner_id": self.customer.id, "ar_credit_released_amount": 1.0}
         )

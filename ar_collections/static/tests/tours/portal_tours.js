@@ -1,8 +1,10 @@
 /** @odoo-module **/
 import { registry } from "@web/core/registry";
 
-function isoInDays(days) {
-    const date = new Date();
+// ``days`` after ``isoDate`` (the server's today, given as the date input's minimum: the
+// browser's clock may already be on another day around midnight).
+function isoInDays(isoDate, days) {
+    const date = new Date(`${isoDate}T12:00:00`);
     date.setDate(date.getDate() + days);
     const pad = (value) => String(value).padStart(2, "0");
     return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
@@ -25,7 +27,7 @@ registry.category("web_tour.tours").add("ar_collections_portal_promise", {
             trigger: "#ar_form_promise.show input[name='promised_date']",
             run() {
                 // A native date input: set its value as the browser's date picker does.
-                this.anchor.value = isoInDays(10);
+                this.anchor.value = isoInDays(this.anchor.min, 10);
             },
         },
         {
