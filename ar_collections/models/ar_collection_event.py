@@ -108,7 +108,7 @@ class ArCollectionEvent(models.Model):
     @api.depends("date", "stage_id.deadline_days")
     def _compute_deadline_date(self):
         for event in self:
-            event.deadline_date = fields.Date.to_date(event.date) + timedelta(days=event.stage_id.deadline_days)
+            event.deadline_date = event._letter_date() + timedelta(days=event.stage_id.deadline_days)
 
     @api.depends("partner_id")
     def _compute_recipient_id(self):
@@ -370,7 +370,7 @@ class ArCollectionEvent(models.Model):
         activities = []
         for event in events:
             profile = by_customer[event.partner_id, event.company_id]
-            if profile.last_contact_date == fields.Date.to_date(event.date):
+            if profile.last_contact_date == event._letter_date():
                 profile.sudo().last_contact_date = (event.stages_before or {}).get("last_contact") or False
             note = self.env._(
                 "The %(stage)s email to %(customer)s was not sent: %(reason)s. The next run sends it again.",
@@ -387,8 +387,9 @@ class ArCollectionEvent(models.Model):
     # ------------------------------------------------------------------
 
     def _letter_date(self):
-        """The day of the letter: days overdue are counted to it."""
-        return fields.Date.to_date(self.date)
+        """The day of the letter, where the company is (not in UTC): days overdue are counted to it,
+        as the collection counted them that day."""
+        return fields.Date.context_today(self, timestamp=self.date)
 
     def _letter_orders(self):
         """The sale orders behind the listed invoices (contract references of the demand letter)."""
@@ -445,4 +446,4 @@ class ArCollectionEvent(models.Model):
     def _reference(self):
         """A stable reference for the letter, e.g. AR-2026-00042."""
         self.ensure_one()
-        return f"AR-{fields.Date.to_date(self.date).year}-{self.id:05d}"
+        return f"AR-{self._letter_date().year}-{self.id:05d}"

@@ -164,3 +164,25 @@ class TestRolesOverJsonRpc(HttpCase, ArCollectionsCommon):
         self._assert_refused(
             "credit_manager", "sale.order", "create", {"partner_id": self.customer.id, "ar_credit_released_amount": 1.0}
         )
+
+    def test_a_public_visitor_calls_nothing(self):
+        self.authenticate(None, None)
+        params = {"model": "account.move", "method": "action_ar_send_now", "args": [self.invoice.ids], "kwargs": {}}
+        with self.assertRaises(Exception) as refusal:
+            self.make_jsonrpc_request("/web/dataset/call_kw", params)
+        self.assertIn("SessionExpired", str(refusal.exception))
+        self.assertFalse(self.invoice.ar_stage_id)
+
+    def test_a_collector_of_another_company_cannot_touch_this_ones_customers(self):
+        other = self.setup_other_company(name="Other Trust Co")["company"]
+        self._ar_user("rpc_other_collector", "collector", company=other, password="rpc_other_collector_pw")
+        self.authenticate("rpc_other_collector", "rpc_other_collector_pw")
+        for model, method, ids in (
+            ("account.move", "action_ar_send_now", self.invoice.ids),
+            ("ar.credit.profile", "read", self.profile.ids),
+        ):
+            params = {"model": model, "method": method, "args": [ids], "kwargs": {}}
+            with self.assertRaises(Exception) as refusal:
+                self.make_jsonrpc_request("/web/dataset/call_kw", params)
+            self.assertRegex(str(refusal.exception), "AccessError|MissingError", f"{model}.{method}")
+        self.assertFalse(self.invoice.ar_stage_id)

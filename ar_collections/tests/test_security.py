@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -60,4 +61,4 @@ class TestLedgerOnlyThroughLog(ArCollectionsCommon):
             self.env["ar.collection.event"].with_user(collector).create(values)
         event = self.env["ar.collection.event"].with_user(collector)._log(self.customer, self.env.company, "call")
         self.assertEqual(event.user_id, collector, "the ledger names who acted")
-        self.assertEqual(event.date.date(), self._ar_today())
+        self.assertEqual(fields.Date.context_today(event, timestamp=event.date), self._ar_today())
