@@ -88,7 +88,7 @@ check-test:
 	@$(CHECK) --need=odoo,postgres,wkhtmltopdf
 
 test-deps:
-	@$(PYTHON) -c "import pytest_odoo, freezegun, websocket" 2>/dev/null \
+	@$(PYTHON) -c "import pytest_odoo, freezegun, websocket, aiosmtpd" 2>/dev/null \
 		|| $(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	@# OCA's queue_job, for the ar_collections_queue bridge: an Odoo addon on PyPI, installed
 	@# without its declared dependency on the odoo package (Odoo is already here).

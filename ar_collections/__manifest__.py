@@ -26,6 +26,7 @@
         "wizard/ar_credit_release_wizard_views.xml",
         "wizard/ar_credit_hold_wizard_views.xml",
         "wizard/ar_collection_log_wizard_views.xml",
+        "wizard/ar_collection_reply_wizard_views.xml",
         "wizard/ar_collection_run_wizard_views.xml",
         "wizard/ar_late_fee_waive_wizard_views.xml",
         "wizard/ar_collection_pause_wizard_views.xml",

@@ -13,6 +13,7 @@ from . import ar_cashin_forecast
 from . import ar_collection_dispute
 from . import ar_collection_engine
 from . import ar_collection_event
+from . import ar_collection_event_reply
 from . import ar_collection_kpi
 from . import ar_collection_outcome
 from . import ar_collection_policy
@@ -27,6 +28,7 @@ from . import ar_payment_plan
 from . import ar_payment_plan_line
 from . import ir_actions_report
 from . import mail_mail
+from . import mail_thread
 from . import payment_transaction
 from . import res_company
 from . import res_config_settings

@@ -30,9 +30,10 @@ EVENT_KINDS = [
     ("legal", "Legal file"),
     ("statement", "Statement of account"),
     ("note", "Note"),
+    ("reply", "Customer reply"),
 ]
 # Fields the engine may fill in after logging an event (once, when empty).
-LATE_FIELDS = {"attachment_id", "mail_id", "mail_message_id"}
+LATE_FIELDS = {"attachment_id", "mail_id", "mail_message_id", "handled_by_id"}
 
 
 class ArCollectionEvent(models.Model):
@@ -95,7 +96,44 @@ class ArCollectionEvent(models.Model):
     failure_reason = fields.Text(readonly=True)
     stages_before = fields.Json(
         readonly=True,
-        help="Where the invoices stood before this communication: put back if it is not delivered.",
+        help="Where the invoices stood before this communication (put back if it is not delivered), "
+        "or before this reply paused them.",
+    )
+    # ---- customer replies (see ar_collection_event_reply.py) ----
+    reply_to_id = fields.Many2one(
+        "ar.collection.event",
+        string="In Reply To",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The collection email this reply answers.",
+    )
+    reply_ids = fields.One2many("ar.collection.event", "reply_to_id", string="Replies", readonly=True)
+    reply_from = fields.Char(string="From", readonly=True, help="The address the reply came from.")
+    reply_from_unknown = fields.Boolean(
+        string="From an Unknown Address",
+        readonly=True,
+        help="The reply came from an address that is not one of the customer's contacts.",
+    )
+    auto_reply = fields.Boolean(
+        string="Automatic Reply",
+        readonly=True,
+        help="An automatic answer (out of office): logged, but neither an answer nor a reason to pause.",
+    )
+    handled_by_id = fields.Many2one(
+        "ar.collection.event",
+        string="Handled By",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="What a collector made of this reply: the promise, dispute, plan or note logged for it.",
+    )
+    reply_body = fields.Html(related="mail_message_id.body", string="Reply")
+    reply_attachment_ids = fields.Many2many(related="mail_message_id.attachment_ids", string="Attachments Received")
+    reply_state = fields.Selection(
+        [("pending", "Not handled"), ("handled", "Handled"), ("auto", "Automatic reply")],
+        compute="_compute_reply_state",
+        string="Reply Status",
     )
 
     deadline_date = fields.Date(
@@ -104,6 +142,16 @@ class ArCollectionEvent(models.Model):
     recipient_id = fields.Many2one(
         "res.partner", compute="_compute_recipient_id", help="Who the collection emails of this customer go to."
     )
+
+    @api.depends("kind", "auto_reply", "handled_by_id")
+    def _compute_reply_state(self):
+        for event in self:
+            if event.kind != "reply":
+                event.reply_state = False
+            elif event.auto_reply:
+                event.reply_state = "auto"
+            else:
+                event.reply_state = "handled" if event.handled_by_id else "pending"
 
     @api.depends("date", "stage_id.deadline_days")
     def _compute_deadline_date(self):
@@ -283,10 +331,13 @@ class ArCollectionEvent(models.Model):
 
     def _send_stage_emails(self, template):
         """Queue ``template``'s email for each of these events, with the event's letter, in one
-        batch (sent by the mail queue, after this transaction commits)."""
+        batch (sent by the mail queue, after this transaction commits). Each email is a message
+        of its customer's thread, so that the customer's answer comes back to it (see
+        ``_thread_on_customers``)."""
         mails = template.sudo().send_mail_batch(
             self.ids, email_layout_xmlid="mail.mail_notification_light", email_values={"email_to": False}
         )
+        self._thread_on_customers(mails)
         letters = [
             (mail.mail_message_id.id, event.attachment_id.id)
             for event, mail in zip(self, mails, strict=True)
@@ -312,7 +363,7 @@ class ArCollectionEvent(models.Model):
 
     def _log_in_chatters(self, bodies):
         """A note ({event: text}), with the event's letter, on its customer and on each of its
-        invoices: one insert for all."""
+        invoices: one insert for all. An emailed event's customer has the email itself instead."""
         note = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
         self.env["mail.message"].sudo().create(
@@ -329,7 +380,7 @@ class ArCollectionEvent(models.Model):
                     "attachment_ids": [Command.link(event.attachment_id.id)] if event.attachment_id else [],
                 }
                 for event, body in bodies.items()
-                for model, res_id in [("res.partner", event.partner_id.id)]
+                for model, res_id in ([] if event.mail_message_id else [("res.partner", event.partner_id.id)])
                 + [("account.move", move.id) for move in event.move_ids]
             ]
         )

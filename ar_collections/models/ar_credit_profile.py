@@ -138,6 +138,12 @@ class ArCreditProfile(models.Model):
     )
     collection_pause_reason = fields.Text(groups=COLLECTION_USER_GROUP)
     last_contact_date = fields.Date(help="Date of the last communication sent by the collection job.")
+    reply_pending_date = fields.Datetime(
+        string="Replied, Not Handled Since",
+        readonly=True,
+        index="btree_not_null",
+        help="When the customer's oldest reply to a collection email that no one has handled yet came in.",
+    )
     statement_sent_until = fields.Date(
         string="Statement Sent Up To",
         readonly=True,

@@ -1,5 +1,7 @@
 """Legal files (法律诉讼档案): a customer's debt handed over to legal action, with its evidence."""
 
+import io
+
 from odoo import Command
 from odoo import api
 from odoo import fields
@@ -110,9 +112,15 @@ class ArLegalFile(models.Model):
             [("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id)], order="date, id"
         )
 
+    def _replies(self):
+        """The customer's replies to collection emails (automatic ones aside), oldest first:
+        what the debtor said is evidence too."""
+        return self._ledger().filtered(lambda event: event.kind == "reply" and not event.auto_reply)
+
     def _bundle_parts(self):
-        """The PDFs of the evidence bundle, in order: summary and ledger, statement of account,
-        each unpaid invoice, each related sale order and the PDF documents attached to it."""
+        """The PDFs of the evidence bundle, in order: summary, ledger and the customer's replies,
+        statement of account, each unpaid invoice, each related sale order and the PDF documents
+        attached to it, then the PDF documents the customer sent with its replies."""
         self.ensure_one()
         Report = self.env["ir.actions.report"].sudo()
         parts = [Report._render_qweb_pdf("ar_collections.report_legal_cover", self.ids)[0]]
@@ -137,6 +145,12 @@ class ArLegalFile(models.Model):
                 )
             )
             parts.extend(attachment.raw for attachment in attachments)
+        received = self._replies().reply_attachment_ids.sudo()
+        parts.extend(
+            attachment.raw
+            for attachment in received
+            if attachment.mimetype == "application/pdf" and _readable_pdf(attachment.raw)
+        )
         return parts
 
     @requires_group(CREDIT_MANAGER_GROUP)
@@ -168,6 +182,15 @@ class ArLegalFile(models.Model):
     @requires_group(CREDIT_MANAGER_GROUP)
     def action_close(self):
         self.state = "closed"
+
+
+def _readable_pdf(content):
+    """Whether ``content`` is a PDF the bundle can include (a customer may send a broken one:
+    it is listed with its reply, not merged)."""
+    try:
+        return bool(len(pdf.PdfFileReader(io.BytesIO(content), strict=False).pages))
+    except Exception:
+        return False
 
 
 def _next_names(sequence, count):

@@ -61,6 +61,12 @@ class ResCompany(models.Model):
         help="A credit hold set by a collection stage lifts by itself once the customer has nothing "
         "overdue. Manual holds and the blacklist stay until a credit manager lifts them.",
     )
+    ar_reply_pause_days = fields.Integer(
+        string="Pause After a Reply (Days)",
+        default=5,
+        help="When a customer answers a collection email, its invoices wait at most this many days for "
+        "a collector to handle the reply before the escalation goes on. 0: no pause.",
+    )
     ar_collection_batch_size = fields.Integer(
         string="Customers per Batch",
         default=200,
@@ -148,6 +154,7 @@ class ResCompany(models.Model):
         "ar_portal_plan_max_instalments",
         "ar_portal_link_days",
         "ar_portal_daily_requests",
+        "ar_reply_pause_days",
     )
     def _check_ar_collection_settings(self):
         for company in self:
@@ -157,6 +164,10 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("Late fees cannot be negative."))
             if min(company.ar_late_fee_grace_days, company.ar_promise_grace_days, company.ar_plan_grace_days) < 0:
                 raise ValidationError(self.env._("Grace days cannot be negative."))
+            if company.ar_reply_pause_days < 0:
+                raise ValidationError(
+                    self.env._("The pause after a customer's reply cannot be negative (0: no pause).")
+                )
             portal_limits = (
                 company.ar_portal_promise_max_days,
                 company.ar_portal_plan_max_instalments,

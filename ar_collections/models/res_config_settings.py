@@ -18,6 +18,7 @@ class ResConfigSettings(models.TransientModel):
     ar_lift_collection_hold = fields.Boolean(related="company_id.ar_lift_collection_hold", readonly=False)
     ar_collection_batch_size = fields.Integer(related="company_id.ar_collection_batch_size", readonly=False)
     ar_collection_email_from = fields.Char(related="company_id.ar_collection_email_from", readonly=False)
+    ar_reply_pause_days = fields.Integer(related="company_id.ar_reply_pause_days", readonly=False)
     ar_late_fee_fixed = fields.Monetary(related="company_id.ar_late_fee_fixed", readonly=False)
     ar_late_fee_percent = fields.Float(related="company_id.ar_late_fee_percent", readonly=False)
     ar_late_fee_grace_days = fields.Integer(related="company_id.ar_late_fee_grace_days", readonly=False)

@@ -235,6 +235,12 @@ class ResPartner(models.Model):
         depends_context=COMPANY,
         groups=COLLECTION_USER_GROUP,
     )
+    ar_reply_pending_date = fields.Datetime(
+        related=f"{PROFILE}.reply_pending_date",
+        string="Replied, Not Handled Since",
+        depends_context=COMPANY,
+        groups=COLLECTION_USER_GROUP,
+    )
     ar_promise_ids = fields.One2many(
         "ar.collection.promise", "partner_id", string="Promises to Pay", groups=COLLECTION_USER_GROUP
     )
@@ -539,6 +545,13 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
         return action
 
+    @requires_group(COLLECTION_USER_GROUP)
+    def action_ar_view_replies(self):
+        """The customer's replies to collection emails that wait for a collector."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("ar_collections.ar_collection_event_action_replies")
+        action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
+        return action
+
     # ------------------------------------------------------------------
     # Statement of account (对账单)
     # ------------------------------------------------------------------
@@ -585,13 +598,23 @@ class ResPartner(models.Model):
         )
 
         def send(profiles):
-            for profile in profiles:
-                profile.partner_id.with_company(profile.company_id)._ar_send_statement(date_from, date_to, template)
+            sent = {
+                profile: profile.partner_id.with_company(profile.company_id)._ar_send_statement(
+                    date_from, date_to, template
+                )
+                for profile in profiles
+            }
             profiles.sudo().write({"statement_sent_until": date_to})
             self.env["ar.collection.event"]._log_many(
                 [
-                    {"partner": profile.partner_id, "company": profile.company_id, "kind": "statement", "note": note}
-                    for profile in profiles
+                    {
+                        "partner": profile.partner_id,
+                        "company": profile.company_id,
+                        "kind": "statement",
+                        "note": note,
+                        **values,
+                    }
+                    for profile, values in sent.items()
                 ]
             )
 
@@ -612,7 +635,9 @@ class ResPartner(models.Model):
         )
 
     def _ar_send_statement(self, date_from, date_to, template=None):
-        """Email this customer its statement of account for the period, with the PDF."""
+        """Email this customer its statement of account for the period, with the PDF. Return the
+        ledger's values of the email ({attachment_id, mail_id, mail_message_id}): a reply to it
+        comes back to the customer's chatter and the ledger."""
         self.ensure_one()
         template = template or self.env.ref("ar_collections.mail_template_statement")
         report = self.env.ref("ar_collections.action_report_statement")
@@ -635,10 +660,11 @@ class ResPartner(models.Model):
                 }
             )
         )
-        template.with_context(ar_statement_date_from=date_from, ar_statement_date_to=date_to).send_mail(
+        mail_id = template.with_context(ar_statement_date_from=date_from, ar_statement_date_to=date_to).send_mail(
             self.id, email_values={"attachment_ids": [(4, attachment.id)]}
         )
-        return attachment
+        mail = self.env["mail.mail"].sudo().browse(mail_id)
+        return {"attachment_id": attachment.id, "mail_id": mail.id, "mail_message_id": mail.mail_message_id.id}
 
     @requires_group(CREDIT_MANAGER_GROUP)
     def action_ar_review_now(self):

@@ -87,6 +87,8 @@ class ArCollectionLogWizard(models.TransientModel):
             promised_date=self.promised_date if promise else False,
             promised_amount=self.promised_amount if promise else 0.0,
         )
+        # Whatever the customer wrote is answered by this contact.
+        event.browse()._pending_replies(partner, self.company_id)._handle(event)
         if self.next_action_date:
             profile = self.env["ar.credit.profile"]._get_or_create(partner, self.company_id)
             partner.sudo().activity_schedule(

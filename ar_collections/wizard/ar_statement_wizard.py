@@ -6,6 +6,7 @@ from odoo import api
 from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import requires_group
@@ -51,6 +52,21 @@ class ArStatementWizard(models.TransientModel):
                     ", ".join(without_email.mapped("display_name")),
                 )
             )
-        for partner in partners:
-            partner._ar_send_statement(self.date_from, self.date_to)
+        note = self.env._(
+            "Statement of account from %(date_from)s to %(date_to)s emailed.",
+            date_from=format_date(self.env, self.date_from),
+            date_to=format_date(self.env, self.date_to),
+        )
+        self.env["ar.collection.event"]._log_many(
+            [
+                {
+                    "partner": partner,
+                    "company": self.env.company,
+                    "kind": "statement",
+                    "note": note,
+                    **partner._ar_send_statement(self.date_from, self.date_to),
+                }
+                for partner in partners
+            ]
+        )
         return {"type": "ir.actions.act_window_close"}
