@@ -36,13 +36,13 @@ SCRATCH_DB := $(TEST_DB)_scratch
 CONCURRENCY_DB := $(TEST_DB)_concurrency
 ORDERS_DB := $(TEST_DB)_orders
 
-.PHONY: help demo test lint bench pot check-demo check-test test-deps tour-deps lint-deps
+.PHONY: help demo test lint bench pot check-demo check-test test-deps tour-deps lint-deps demo-deps
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-6s %s\n", $$1, $$2}'
 	@echo "Settings (environment): PYTHON=$(PYTHON) DEMO_DB=$(DEMO_DB) TEST_DB=$(TEST_DB) HTTP_PORT=$(HTTP_PORT) DB_HOST=$(DB_HOST) DB_PORT=$(DB_PORT) DB_USER=$(DB_USER) LANGS=$(LANGS)"
 
-demo: check-demo ## (Re)create the demo database, run the scheduled jobs once, serve http://localhost:$(HTTP_PORT)
+demo: check-demo demo-deps ## (Re)create the demo database, run the scheduled jobs once, serve http://localhost:$(HTTP_PORT)
 	@$(ODOO) db $(DB_ARGS) drop $(DEMO_DB) >/dev/null 2>&1 || true
 	$(ODOO) $(ODOO_ARGS) -d $(DEMO_DB) -i $(subst $(SPACE),$(COMMA),$(ADDONS)) \
 		--load-language=en_US,$(LANGS) --stop-after-init --log-level=warn
@@ -101,6 +101,10 @@ tour-deps:
 		|| { [ -n "$$CI" ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] \
 			&& (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); } \
 		|| echo "WARNING: chromium is not installed: the browser tours (test_tours.py) are SKIPPED. apt-get install chromium"
+
+# The demo's emails go out through aiosmtpd, an SMTP sink on loopback (see tools/demo_replies.py).
+demo-deps:
+	@$(PYTHON) -c "import aiosmtpd" 2>/dev/null || $(PYTHON) -m pip install --quiet -r requirements-dev.txt
 
 lint-deps:
 	@$(PYTHON) -c "import ruff, pylint_odoo" 2>/dev/null \

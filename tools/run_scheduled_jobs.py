@@ -2,6 +2,7 @@
 # demo opens on a worked collection (stages reached, letters sent, reviews done).
 # `env` is provided by odoo shell.
 import os
+import runpy
 
 env = globals()["env"]
 if os.environ.get("AR_REPORT_URL"):
@@ -23,3 +24,6 @@ reminded = env["ar.collection.event"].search([("kind", "=", "email"), ("move_ids
 for invoice in reminded.move_ids[:1]:
     print(f"A reminder's link for {invoice.partner_id.name}: {invoice._ar_portal_url()}")
     env.cr.commit()
+
+# The emails leave through a loopback SMTP server and two customers answer them (tools/demo_replies.py).
+runpy.run_path(os.path.join(os.getcwd(), "tools", "demo_replies.py"), init_globals={"env": env})

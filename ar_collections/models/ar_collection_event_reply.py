@@ -177,7 +177,7 @@ class ArCollectionEvent(models.Model):
                 {
                     "model": "account.move",
                     "res_id": move.id,
-                    "body": Markup("<p>%s</p>%s")
+                    "body": Markup("<p>%s</p>%s%s")
                     % (
                         self.env._(
                             "%(sender)s replied to the %(stage)s email:",
@@ -185,6 +185,7 @@ class ArCollectionEvent(models.Model):
                             stage=reply.reply_to_id.stage_id.name or reply.reply_to_id.name,
                         ),
                         reply.mail_message_id.body or "",
+                        reply._link(),
                     ),
                     "message_type": "comment",
                     "subtype_id": note.id,
@@ -197,13 +198,21 @@ class ArCollectionEvent(models.Model):
             ]
         )
 
+    def _link(self):
+        """A link to this reply in the ledger, where its buttons handle it."""
+        self.ensure_one()
+        return Markup('<p><a href="/odoo/action-ar_collections.ar_collection_event_action_replies/%s">%s</a></p>') % (
+            self.id,
+            self.env._("Handle the reply"),
+        )
+
     def _ask_collector(self):
         """An activity for each reply's collector: read it and say what it becomes."""
         Profile = self.env["ar.credit.profile"]
         entries = []
         for reply in self:
             profile = Profile._get_or_create(reply.partner_id, reply.company_id)
-            note = Markup("<p>%s</p><p><i>%s</i></p><p>%s</p>") % (
+            note = Markup("<p>%s</p><p><i>%s</i></p><p>%s</p>%s") % (
                 self.env._(
                     "%(sender)s replied to the %(stage)s email%(unknown)s.",
                     sender=reply.reply_from,
@@ -217,6 +226,7 @@ class ArCollectionEvent(models.Model):
                     "Open the reply in the collection ledger and turn it into a promise to pay, a dispute, "
                     "a payment plan request or a note: its invoices wait until then."
                 ),
+                reply._link(),
             )
             entries.append(
                 (profile, profile._collector(), self.env._("Reply from %s", reply.partner_id.name), note, None)

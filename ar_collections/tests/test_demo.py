@@ -1,3 +1,9 @@
+import io
+import runpy
+from contextlib import redirect_stdout
+from pathlib import Path
+from unittest.mock import patch
+
 from odoo import fields
 from odoo.tests import TransactionCase
 from odoo.tests import tagged
@@ -86,3 +92,25 @@ class TestDemoData(TransactionCase):
         )
         self.assertGreaterEqual(len(partners), 12)
         self.assertEqual(self.env.ref("ar_collections.ar_demo_partner_mingda").lang, "zh_CN")
+
+    def test_make_demo_shows_a_reply_with_a_payment_proof_and_one_that_became_a_dispute(self):
+        """What `make demo` does after installing: the jobs, then tools/demo_replies.py (its emails
+        "delivered" by Odoo's test mode here, its answers through the real mail gateway)."""
+        self.env["ar.collection.engine"].with_context(queue_job__no_delay=True)._cron_escalate()
+        script = Path(__file__).resolve().parents[2] / "tools" / "demo_replies.py"
+        with patch.object(self.env.cr, "commit"), redirect_stdout(io.StringIO()) as output:
+            runpy.run_path(str(script), init_globals={"env": self.env})
+        self.assertIn("replied with a payment proof", output.getvalue())
+        bluefield = self.env.ref("ar_collections.ar_demo_partner_bluefield")
+        reply = self.env["ar.collection.event"].search([("partner_id", "=", bluefield.id), ("kind", "=", "reply")])
+        self.assertEqual(reply.reply_state, "pending")
+        proof = reply.reply_attachment_ids
+        self.assertEqual(proof.mimetype, "application/pdf")
+        self.assertTrue(proof.raw.startswith(b"%PDF"))
+        self.assertTrue(bluefield.ar_credit_profile_id.reply_pending_date)
+        maple = self.env.ref("ar_collections.ar_demo_partner_maple")
+        reply = self.env["ar.collection.event"].search([("partner_id", "=", maple.id), ("kind", "=", "reply")])
+        self.assertEqual(reply.reply_state, "handled")
+        dispute = reply.handled_by_id.dispute_id
+        self.assertEqual((dispute.reason, dispute.move_id), ("quality", self._invoice("maple")))
+        self.assertTrue(dispute.message_ids.attachment_ids.filtered(lambda a: a.mimetype == "image/png"))

@@ -3,6 +3,7 @@
 from odoo.tests import HttpCase
 from odoo.tests import tagged
 
+from .test_customer_replies import build_reply
 from .test_sale_credit_block import SaleCreditCase
 
 
@@ -36,6 +37,23 @@ class TestCollectionTours(SaleCreditCase, HttpCase):
             self.env["ar.collection.event"].search([("promise_id", "=", promise.id)]).note,
             "Will pay by wire on Friday",
         )
+
+    def test_a_collector_turns_a_reply_into_a_dispute(self):
+        invoice = self._ar_invoice(self.customer, 800.0, days_overdue=3)
+        self.env["ar.collection.engine"]._run_collection(self._ar_profile(self.customer))
+        email = self.env["ar.collection.event"].search([("partner_id", "=", self.customer.id), ("kind", "=", "email")])
+        raw = build_reply(email.mail_id, "Half of the goods arrived damaged.", self.customer.email_formatted)
+        self.env["mail.thread"].message_process(False, raw)
+        self.start_tour(
+            "/odoo/action-ar_collections.ar_collection_event_action_replies",
+            "ar_collections_reply_dispute",
+            login=self.accountant.login,
+        )
+        dispute = invoice.ar_dispute_id
+        self.assertEqual(dispute.reason, "other")
+        self.assertIn("arrived damaged", dispute.note)
+        reply = self.env["ar.collection.event"].search([("partner_id", "=", self.customer.id), ("kind", "=", "reply")])
+        self.assertEqual(reply.handled_by_id.dispute_id, dispute)
 
     def test_an_admin_changes_a_stage_offset_in_settings(self):
         stage = self.env.ref("ar_collections.stage_demand")

@@ -155,3 +155,36 @@ registry.category("web_tour.tours").add("ar_collections_release_order", {
         },
     ],
 });
+
+// A collector opens the replies to handle and turns a customer's complaint into a dispute.
+registry.category("web_tour.tours").add("ar_collections_reply_dispute", {
+    steps: () => [
+        {
+            content: "The customer's reply waits in the list",
+            trigger: ".o_list_view .o_data_row td[name='note']:contains('arrived damaged')",
+            run: "click",
+        },
+        {
+            content: "It shows what the customer wrote",
+            trigger: ".o_form_view .o_field_widget[name='reply_body']:contains('arrived damaged')",
+        },
+        {
+            content: "Turn it into a dispute",
+            trigger: ".o_statusbar_buttons button:contains('Dispute')",
+            run: "click",
+        },
+        {
+            content: "The wizard is on the dispute, with the invoice",
+            trigger: ".modal .o_field_widget[name='dispute_reason']",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal .modal-footer button[name='action_confirm']",
+            run: "click",
+        },
+        {
+            content: "The dispute opens with the reply as its first evidence",
+            trigger: ".o_form_view .o-mail-Message:contains('first evidence'):contains('arrived damaged')",
+        },
+    ],
+});
