@@ -15,6 +15,8 @@ to pay, a dispute, a payment plan request, a note.
 from datetime import timedelta
 from textwrap import shorten
 
+from lxml import etree
+from lxml import html
 from markupsafe import Markup
 
 from odoo import Command
@@ -37,6 +39,20 @@ AUTO_REPLY_PRECEDENCE = {"auto_reply", "bulk", "junk"}
 ANSWERABLE_KINDS = ("email", "statement")
 # How much of a reply the ledger's note keeps (the whole reply is its message).
 NOTE_LENGTH = 500
+
+
+def answer_text(body):
+    """The text of a reply's HTML ``body`` without the quoted email it answers (the parts Odoo's
+    mail parser marks as quotes)."""
+    if not body:
+        return ""
+    try:
+        tree = html.fragment_fromstring(str(body), create_parent="div")
+    except etree.ParserError:
+        return html2plaintext(body)
+    for quote in tree.xpath("//*[@data-o-mail-quote]"):
+        quote.getparent().remove(quote)
+    return html2plaintext(etree.tostring(tree, encoding="unicode")).strip()
 
 
 def is_auto_reply(email_message):
@@ -154,7 +170,7 @@ class ArCollectionEvent(models.Model):
             auto_reply=auto,
             reply_from=sender,
             reply_from_unknown=unknown,
-            note=shorten(html2plaintext(posted.body or "") or posted.subject or "", NOTE_LENGTH),
+            note=shorten(answer_text(posted.body) or posted.subject or "-", NOTE_LENGTH),
             stages_before={
                 "paused_until": fields.Date.to_string(until) if paused else None,
                 "snooze": {str(move.id): fields.Date.to_string(move.ar_snooze_until) for move in paused},

@@ -26,7 +26,7 @@ from .test_collection_engine import CollectionCase
 PROOF = b"%PDF-1.4\n% remittance advice: wire of 100.00 on the 25th\n%%EOF\n"
 
 
-def build_reply(mail, body, sender, attachments=(), headers=None, message_id=None):
+def build_reply(mail, body, sender, attachments=(), headers=None, message_id=None, html=None):
     """The RFC 822 answer a mail program makes to ``mail`` (a sent mail.mail)."""
     message = EmailMessage()
     message["From"] = sender
@@ -39,6 +39,8 @@ def build_reply(mail, body, sender, attachments=(), headers=None, message_id=Non
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body)
+    if html:
+        message.add_alternative(html, subtype="html")
     for name, content, mimetype in attachments:
         maintype, subtype = mimetype.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=name)
@@ -156,6 +158,16 @@ class TestRepliesAreRouted(ReplyCase):
         self.assertEqual(activity.user_id, self.collector, "the collector is asked to handle it")
         self.assertTrue(self._ar_profile(self.customer).reply_pending_date, "the worklist shows it")
         self.assertTrue(self.customer.with_user(self.collector).ar_reply_pending_date, "and the dossier")
+
+    def test_the_ledger_keeps_the_answer_not_the_quoted_email(self):
+        __, email = self._emailed()
+        quoted = (
+            "<div>Paid yesterday by wire.</div><br>"
+            "<blockquote>Dear customer, our records show that the following invoices are overdue</blockquote>"
+        )
+        reply = self._reply(email, body="Paid yesterday by wire.", html=quoted)
+        self.assertEqual(reply.note, "Paid yesterday by wire.")
+        self.assertIn("our records show", reply.reply_body, "the whole message stays on the reply")
 
     def test_a_reply_to_the_reply_of_the_thread_is_routed_too(self):
         __, email = self._emailed()

@@ -81,7 +81,9 @@ class ArCollectionReplyWizard(models.TransientModel):
         if reply.kind != "reply" or reply.auto_reply:
             raise UserError(self.env._("Only a customer's reply can be handled."))
         if reply.handled_by_id:
-            raise UserError(self.env._("This reply was already handled: %s.", reply.handled_by_id.display_name))
+            raise UserError(
+                self.env._("This reply was already handled: %(event)s.", event=reply.handled_by_id.display_name)
+            )
         moves = self.move_ids
         if moves.commercial_partner_id - reply.partner_id:
             raise UserError(self.env._("Choose invoices of %s only.", reply.partner_id.display_name))
