@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 import odoo
 from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
+from odoo.tests import HttpCase
 from odoo.tests import tagged
 from odoo.tools.pdf import PdfFileWriter
 
@@ -488,3 +489,66 @@ class TestRepliesAreEvidence(ReplyCase):
         self.assertNotIn(b"Out of office", cover.split(b"The customer's replies")[-1], "automatic replies aside")
         parts = legal_file._bundle_parts()
         self.assertEqual(parts[-1], remittance, "the customer's PDF is in the bundle; the broken one is only listed")
+
+
+@tagged("post_install", "-at_install")
+class TestRepliesOverJsonRpc(HttpCase, ReplyCase):
+    """Who may handle a reply, tried as each role over /web/dataset/call_kw."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for user in (cls.collector, cls.salesman):
+            user.password = f"{user.login}_pw"
+        cls.portal = cls._ar_user(
+            "ar_reply_portal", "portal", partner_id=cls.customer.id, password="ar_reply_portal_pw"
+        )
+
+    def _rpc(self, user, model, method, *args):
+        self.authenticate(user.login, f"{user.login}_pw")
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw", {"model": model, "method": method, "args": list(args), "kwargs": {}}
+        )
+
+    def _refused(self, user, model, method, *args):
+        with self.assertRaises(Exception) as refusal:
+            self._rpc(user, model, method, *args)
+        self.assertRegex(str(refusal.exception), "AccessError|UserError|MissingError", f"{model}.{method}")
+
+    def test_only_a_collector_handles_a_reply_and_nobody_rewrites_it(self):
+        __, email = self._emailed()
+        reply = self._reply(email)
+        self._refused(self.salesman, "ar.collection.event", "action_handle_reply", reply.ids)
+        self._refused(self.salesman, "ar.collection.reply.wizard", "create", {"reply_id": reply.id, "answer": "none"})
+        self._refused(self.portal, "ar.collection.event", "read", reply.ids, ["note"])
+        self._refused(self.portal, "ar.collection.event", "action_handle_reply", reply.ids)
+        # Not even its collector may mark it handled by hand, or forge another event as its handler.
+        self._refused(self.collector, "ar.collection.event", "write", reply.ids, {"handled_by_id": email.id})
+        self.assertEqual(reply.reply_state, "pending")
+
+        action = self._rpc(self.collector, "ar.collection.event", "action_handle_reply", reply.ids)
+        self.assertEqual(action["res_model"], "ar.collection.reply.wizard")
+        wizard_id = self._rpc(
+            self.collector, "ar.collection.reply.wizard", "create", {"reply_id": reply.id, "answer": "none"}
+        )
+        self._rpc(self.collector, "ar.collection.reply.wizard", "action_confirm", [wizard_id])
+        self.assertEqual(reply.reply_state, "handled")
+        self.assertEqual(reply.handled_by_id.user_id, self.collector)
+        wizard_id = self._rpc(
+            self.collector, "ar.collection.reply.wizard", "create", {"reply_id": reply.id, "answer": "none"}
+        )
+        self._refused(self.collector, "ar.collection.reply.wizard", "action_confirm", [wizard_id])
+
+    def test_a_collector_cannot_attach_another_customers_invoices_to_a_reply(self):
+        __, email = self._emailed()
+        reply = self._reply(email)
+        other = self._ar_invoice(self._ar_customer("Other Customer"), 90.0, days_overdue=2)
+        wizard_id = self._rpc(
+            self.collector,
+            "ar.collection.reply.wizard",
+            "create",
+            {"reply_id": reply.id, "answer": "promise", "move_ids": [(6, 0, other.ids)], "promised_date": "2099-01-01"},
+        )
+        self._refused(self.collector, "ar.collection.reply.wizard", "action_confirm", [wizard_id])
+        self.assertFalse(other.ar_promise_id)
+        self.assertEqual(reply.reply_state, "pending")
