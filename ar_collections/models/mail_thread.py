@@ -18,5 +18,6 @@ class MailThread(models.AbstractModel):
     @api.model
     def _routing_handle_bounce(self, email_message, message_dict):
         """A bounced collection email is not delivered: its ledger event is marked failed."""
-        super()._routing_handle_bounce(email_message, message_dict)
+        result = super()._routing_handle_bounce(email_message, message_dict)
         self.env["ar.collection.event"]._receive_bounce(message_dict)
+        return result

@@ -31,7 +31,7 @@ class ArCollectionReplyWizard(models.TransientModel):
     _name = "ar.collection.reply.wizard"
     _description = "Handle a Customer's Reply"
 
-    reply_id = fields.Many2one("ar.collection.event", string="Reply", required=True, readonly=True)
+    reply_id = fields.Many2one("ar.collection.event", required=True, readonly=True)
     partner_id = fields.Many2one(related="reply_id.partner_id")
     company_id = fields.Many2one(related="reply_id.company_id")
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -42,7 +42,7 @@ class ArCollectionReplyWizard(models.TransientModel):
     move_ids = fields.Many2many("account.move", string="Invoices", domain=CUSTOMER_OPEN_INVOICES_DOMAIN)
     promised_date = fields.Date(string="Promised For")
     promised_amount = fields.Monetary()
-    dispute_reason = fields.Selection(DISPUTE_REASONS, string="Dispute Reason", default="other")
+    dispute_reason = fields.Selection(DISPUTE_REASONS, default="other")
     instalment_count = fields.Integer(string="Monthly Instalments", default=3)
     check_date = fields.Date(
         string="Check the Payment On", help="The invoices wait until then for the payment to show in the bank."
