@@ -5,6 +5,7 @@
 # photo) that its collector turns into a dispute. `env` is provided by odoo shell (the test
 # of the demo runs this file with its own `env`).
 import io
+import logging
 import socket
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -19,6 +20,8 @@ except ImportError:  # `make demo` installs it (requirements-dev.txt)
     Controller = None
 
 env = globals()["env"]
+# aiosmtpd logs every SMTP command at INFO: keep the demo's output readable.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def deliver_the_queue():
