@@ -225,6 +225,7 @@ class ArCollectionEvent(models.Model):
     def _ask_collector(self):
         """An activity for each reply's collector: read it and say what it becomes."""
         Profile = self.env["ar.credit.profile"]
+        kind = self.env.ref("ar_collections.mail_activity_type_reply")
         entries = []
         for reply in self:
             profile = Profile._get_or_create(reply.partner_id, reply.company_id)
@@ -245,7 +246,7 @@ class ArCollectionEvent(models.Model):
                 reply._link(),
             )
             entries.append(
-                (profile, profile._collector(), self.env._("Reply from %s", reply.partner_id.name), note, None)
+                (profile, profile._collector(), self.env._("Reply from %s", reply.partner_id.name), note, kind)
             )
         self.env["ar.collection.engine"]._schedule_activities(entries, notify=True)
 
@@ -302,7 +303,37 @@ class ArCollectionEvent(models.Model):
             for snooze, group in still_paused.grouped(lambda move, before=snoozes: before[str(move.id)]).items():
                 group._ar_write({"ar_snooze_until": fields.Date.to_date(snooze)})
         self._refresh_replies_pending(replies)
+        self._close_reply_activities(replies)
         return replies
+
+    @api.model
+    def _close_reply_activities(self, replies):
+        """Mark done the collectors' reply activities of the customers left with no reply to handle."""
+        profiles = (
+            self.env["ar.credit.profile"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", replies.partner_id.ids),
+                    ("company_id", "in", replies.company_id.ids),
+                    ("reply_pending_date", "=", False),
+                ]
+            )
+        )
+        if not profiles:
+            return
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("activity_type_id", "=", self.env.ref("ar_collections.mail_activity_type_reply").id),
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", profiles.partner_id.ids),
+                ]
+            )
+        )
+        activities.action_feedback(feedback=self.env._("Reply handled."))
 
     @api.model
     def _refresh_replies_pending(self, events):

@@ -157,6 +157,7 @@ class TestRepliesAreRouted(ReplyCase):
         self.assertEqual(email.reply_ids, reply)
         activity = self.customer.activity_ids.filtered(lambda activity: "Reply from" in activity.summary)
         self.assertEqual(activity.user_id, self.collector, "the collector is asked to handle it")
+        self.assertEqual(activity.activity_type_id, self.env.ref("ar_collections.mail_activity_type_reply"))
         self.assertTrue(self._ar_profile(self.customer).reply_pending_date, "the worklist shows it")
         self.assertTrue(self.customer.with_user(self.collector).ar_reply_pending_date, "and the dossier")
 
@@ -327,6 +328,10 @@ class TestRepliesBecomeActions(ReplyCase):
         self.assertEqual(reply.handled_by_id.dispute_id, disputes[:1])
         self.assertEqual(reply.reply_state, "handled")
         self.assertFalse(self._ar_profile(self.customer).reply_pending_date)
+        self.assertFalse(
+            self.customer.activity_ids.filtered(lambda activity: "Reply from" in activity.summary),
+            "the collector's activity is done",
+        )
 
     def test_a_reply_becomes_a_promise_to_pay(self):
         invoices, email = self._emailed(amounts=(100.0, 250.0))
