@@ -122,7 +122,6 @@ class ArCollectionEvent(models.Model):
     )
     handled_by_id = fields.Many2one(
         "ar.collection.event",
-        string="Handled By",
         readonly=True,
         index="btree_not_null",
         ondelete="restrict",
