@@ -44,7 +44,6 @@ ATTACHMENT_TYPES = {
 }
 # Longest text a customer can write in a portal form (dispute, promise or plan request message).
 MAX_TEXT_LENGTH = 2000
-PLAN_FIRST_INSTALMENT_DELAY = timedelta(days=7)
 
 
 class PortalRequestLimitReached(UserError):
@@ -325,33 +324,19 @@ class AccountMove(models.Model):
         plan = (
             self.env["ar.payment.plan"]
             .sudo()
-            .create(
-                {
-                    "partner_id": self.commercial_partner_id.id,
-                    "company_id": self.company_id.id,
-                    "move_ids": [(6, 0, self.ids)],
-                    "instalment_count": count,
-                    "frequency": "monthly",
-                    "first_date": fields.Date.context_today(self) + PLAN_FIRST_INSTALMENT_DELAY,
-                    "by_customer": True,
-                    "request_note": note or False,
-                }
+            ._create_request(
+                self,
+                count,
+                note,
+                self.env._("Approve or decline the payment plan requested by %s", self.commercial_partner_id.name),
             )
         )
-        plan.action_compute_schedule()
         message = self.env._(
             "Payment plan requested by the customer in the portal: %(count)s monthly instalments for %(amount)s.",
             count=count,
             amount=self.currency_id.format(plan.amount_total),
         )
         self.with_context(ar_by_customer=True)._ar_portal_log("plan", message, note, plan_id=plan.id)
-        manager = self.env["ar.credit.profile"]._credit_managers(self.company_id)[:1] or profile._collector()
-        plan.activity_schedule(
-            "mail.mail_activity_data_todo",
-            user_id=(manager or self.env.user).id,
-            summary=self.env._("Approve or decline the payment plan requested by %s", self.commercial_partner_id.name),
-            note=note or False,
-        )
         self._ar_portal_notify(message, note)
         return plan
 

@@ -148,7 +148,8 @@ class ArCollectionEvent(models.Model):
                 limit=1,
             )
         )
-        if not posted or self.sudo().search_count([("mail_message_id", "=", posted.id)], limit=1):
+        # Odoo's gateway drops a Message-Id it already has: a message is recorded once.
+        if not posted:
             return self.browse()
         auto = is_auto_reply(email_message)
         today = fields.Date.context_today(self)
@@ -361,10 +362,8 @@ class ArCollectionEvent(models.Model):
         self.env["ar.credit.profile"].invalidate_model(["reply_pending_date"])
         self.env["res.partner"].invalidate_model(["ar_reply_pending_date"])
 
-    @requires_group(COLLECTION_USER_GROUP)
-    def action_handle_reply(self):
-        """Open the wizard that turns this reply into a promise, a dispute, a plan request or a
-        note (the answer chosen by the button, from its context)."""
+    def _check_can_handle(self):
+        """A customer's reply (not an automatic one) that no one has handled yet, else a clear error."""
         self.ensure_one()
         if self.kind != "reply" or self.auto_reply:
             raise UserError(self.env._("Only a customer's reply can be handled."))
@@ -372,5 +371,12 @@ class ArCollectionEvent(models.Model):
             raise UserError(
                 self.env._("This reply was already handled: %(event)s.", event=self.handled_by_id.display_name)
             )
+
+    @requires_group(COLLECTION_USER_GROUP)
+    def action_handle_reply(self):
+        """Open the wizard that turns this reply into a promise, a dispute, a plan request or a
+        note (the answer chosen by the button, from its context)."""
+        self.ensure_one()
+        self._check_can_handle()
         answer = self.env.context.get("ar_answer")
         return self.env["ar.collection.reply.wizard"]._action_open(self, answer)

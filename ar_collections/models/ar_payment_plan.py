@@ -16,6 +16,8 @@ from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import requires_group
 from .account_move import CUSTOMER_OPEN_INVOICES_DOMAIN
 
+# A plan the customer asks for starts a week after the request.
+REQUEST_FIRST_INSTALMENT_DELAY = timedelta(days=7)
 FREQUENCIES = {
     "weekly": relativedelta(weeks=1),
     "biweekly": relativedelta(weeks=2),
@@ -109,6 +111,35 @@ class ArPaymentPlan(models.Model):
         for plan in self:
             open_now = sum(plan.move_ids.mapped("amount_residual_signed"))
             plan.paid_amount = max(plan.amount_total - open_now, 0.0) if plan.state != "draft" else 0.0
+
+    @api.model
+    def _create_request(self, moves, instalments, note, summary):
+        """The draft plan of ``instalments`` monthly payments a customer asks for on ``moves``
+        (portal or email), with its schedule, and an activity (``summary``) for a credit
+        manager, else the collector, to approve or decline it."""
+        partner, company = moves.commercial_partner_id, moves.company_id
+        plan = self.create(
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "move_ids": [(6, 0, moves.ids)],
+                "instalment_count": instalments,
+                "frequency": "monthly",
+                "first_date": fields.Date.context_today(self) + REQUEST_FIRST_INSTALMENT_DELAY,
+                "by_customer": True,
+                "request_note": note or False,
+            }
+        )
+        plan.action_compute_schedule()
+        Profile = self.env["ar.credit.profile"]
+        manager = Profile._credit_managers(company)[:1] or Profile._get_or_create(partner, company)._collector()
+        plan.sudo().activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=(manager or self.env.user).id,
+            summary=summary,
+            note=note or False,
+        )
+        return plan
 
     @api.constrains("instalment_count")
     def _check_instalment_count(self):

@@ -78,12 +78,7 @@ class ArCollectionReplyWizard(models.TransientModel):
         """Record what the reply is, mark it handled by that, and open what was created."""
         self.ensure_one()
         reply = self.reply_id
-        if reply.kind != "reply" or reply.auto_reply:
-            raise UserError(self.env._("Only a customer's reply can be handled."))
-        if reply.handled_by_id:
-            raise UserError(
-                self.env._("This reply was already handled: %(event)s.", event=reply.handled_by_id.display_name)
-            )
+        reply._check_can_handle()
         moves = self.move_ids
         if moves.commercial_partner_id - reply.partner_id:
             raise UserError(self.env._("Choose invoices of %s only.", reply.partner_id.display_name))
@@ -158,27 +153,13 @@ class ArCollectionReplyWizard(models.TransientModel):
 
     def _answer_plan(self):
         """A draft payment plan, as the customer asked, for a credit manager to approve."""
-        plan = self.env["ar.payment.plan"].create(
-            {
-                "partner_id": self.partner_id.id,
-                "company_id": self.company_id.id,
-                "move_ids": [(6, 0, self.move_ids.ids)],
-                "instalment_count": self.instalment_count,
-                "frequency": "monthly",
-                "first_date": fields.Date.context_today(self) + timedelta(days=DEFAULT_PROMISE_DAYS),
-                "by_customer": True,
-                "request_note": self.note,
-            }
+        plan = self.env["ar.payment.plan"]._create_request(
+            self.move_ids,
+            self.instalment_count,
+            self.note,
+            self.env._("Approve or decline the payment plan %s asked for by email", self.partner_id.name),
         )
-        plan.action_compute_schedule()
         event = self._log("plan", plan_id=plan.id)
-        manager = self.env["ar.credit.profile"]._credit_managers(self.company_id)[:1] or self.env.user
-        plan.sudo().activity_schedule(
-            "mail.mail_activity_data_todo",
-            user_id=manager.id,
-            summary=self.env._("Approve or decline the payment plan %s asked for by email", self.partner_id.name),
-            note=self.note or False,
-        )
         action = {
             "type": "ir.actions.act_window",
             "res_model": plan._name,
