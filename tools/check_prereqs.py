@@ -80,6 +80,12 @@ def check_wkhtmltopdf():
     out = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
     if "0.12" not in out.stdout:
         return f"wkhtmltopdf at {path} is not 0.12.x: {out.stdout.strip()}"
+    fonts = subprocess.run(["fc-list", "WenQuanYi Zen Hei", "family"], capture_output=True, text=True, check=False)
+    if not fonts.stdout.strip():
+        return (
+            "The font of the Chinese letters, WenQuanYi Zen Hei, is not installed.\n"
+            "  On Debian/Ubuntu: apt-get install fonts-wqy-zenhei"
+        )
     return None
 
 

@@ -14,6 +14,7 @@ from . import ar_collection_dispute
 from . import ar_collection_engine
 from . import ar_collection_event
 from . import ar_collection_event_reply
+from . import ar_collection_event_service
 from . import ar_collection_kpi
 from . import ar_collection_outcome
 from . import ar_collection_policy

@@ -441,14 +441,16 @@ class AccountMove(models.Model):
                 return stage
         return None
 
-    def _ar_stages_passed(self, stages, today, overdue_amount, force=False):
+    def _ar_stages_passed(self, stages, today, overdue_amount, force=False, served=None):
         """The stages of ``stages`` this invoice passes today, in order: those after its current
         one whose day has come (and whose minimum amount the customer owes); ``force``: the
         next one. The last is the stage it reaches.
 
         An invoice that passed several stages stops at the highest one that writes to the
         customer (email or letter): the stages above it that only act (a legal file) follow on
-        a later run, once the customer has been told."""
+        a later run, once the customer has been told. And no legal file opens before the
+        formal notices have reached the customer (see `_ar_hold_for_notices`; ``served``:
+        {formal-notice stage id: day served, or None} for this invoice)."""
         self.ensure_one()
         current = self.ar_stage_id.offset_days if self.ar_stage_id else None
         later = [stage for stage in stages if current is None or stage.offset_days > current]
@@ -460,10 +462,31 @@ class AccountMove(models.Model):
             if stage.offset_days <= days and currency.compare_amounts(overdue_amount, stage.min_amount) >= 0
         ]
         if not reached:
-            return later[:1] if force else []
+            reached = later[:1] if force else []
         writing = [index for index, stage in enumerate(reached) if stage.send_email or stage.print_letter]
         if len(reached) > 1 and writing:
-            return reached[: writing[-1] + 1]
+            reached = reached[: writing[-1] + 1]
+        return self._ar_hold_for_notices(reached, stages, served or {}, today)
+
+    @api.model
+    def _ar_hold_for_notices(self, reached, stages, served, today):
+        """``reached`` cut back so that a legal file opens only once every formal notice of the
+        ladder before it (demand, lawyer letter) has been served on the customer and its
+        deadline has passed: a notice passed today is where the invoice stops; a notice never
+        sent is sent first; a notice logged but not served yet (a letter posted without proof),
+        or whose deadline runs, holds the invoice where it is."""
+        for index, stage in enumerate(reached):
+            if not stage.open_legal_file:
+                continue
+            for notice in (s for s in stages if s.formal_notice and s.offset_days < stage.offset_days):
+                if notice in reached[:index]:
+                    return reached[: reached.index(notice) + 1]
+                if notice.id not in served:
+                    return [notice]
+                served_on = served[notice.id]
+                if not served_on or served_on + timedelta(days=notice.deadline_days) > today:
+                    return reached[:index]
+            return reached
         return reached
 
     @api.model

@@ -228,6 +228,9 @@ class ArCollectionEngine(models.AbstractModel):
             ],
             order="invoice_date_due, id",
         )
+        served = {}
+        for (move_id, stage_id), day in self.env["ar.collection.event"]._served_notices(due).items():
+            served.setdefault(move_id, {})[stage_id] = day
         due_by_key = due.grouped(lambda move: (move.commercial_partner_id.id, move.company_id.id))
         open_by_key = open_moves.grouped(lambda move: (move.commercial_partner_id.id, move.company_id.id))
         plans = []
@@ -239,13 +242,14 @@ class ArCollectionEngine(models.AbstractModel):
                 open_by_key.get(key, Move).filtered(lambda m: m._ar_collectible()),
                 today,
                 force,
+                served,
             )
             if plan:
                 plans.append(plan)
         return plans
 
     @api.model
-    def _plan_for(self, profile, due, collectible, today, force):
+    def _plan_for(self, profile, due, collectible, today, force, served):
         policy = profile._collection_policy()
         if not due or not policy:
             return None
@@ -254,7 +258,7 @@ class ArCollectionEngine(models.AbstractModel):
         overdue_amount = sum(overdue.mapped("amount_residual_signed"))
         passed = {}
         for move in due:
-            stages_passed = move._ar_stages_passed(stages, today, overdue_amount, force)
+            stages_passed = move._ar_stages_passed(stages, today, overdue_amount, force, served.get(move.id))
             if stages_passed:
                 passed[move] = stages_passed
         snooze_until = None
@@ -373,6 +377,7 @@ class ArCollectionEngine(models.AbstractModel):
                     "moves": plan.listed,
                     "stage_id": stage.id,
                     "to_print": not by_email,
+                    "review_required": stage.review_before_sending,
                     # Put back if the email is not delivered (see ar.collection.event._mark_failed).
                     "stages_before": {
                         "moves": {
@@ -391,11 +396,33 @@ class ArCollectionEngine(models.AbstractModel):
         ):
             if report:
                 group._attach_letters(report)
-        emailed = events.filtered(lambda event: event.kind == "email")
+        to_review = events.filtered("review_required")
+        emailed = events.filtered(lambda event: event.kind == "email") - to_review
         for template, group in emailed.grouped(lambda event: event.stage_id.mail_template_id).items():
             group._send_stage_emails(template)
-        # No email address (or a letter-only stage): the letter goes by post, and someone has to post it.
         profiles = {(plan.profile.partner_id, plan.profile.company_id): plan.profile for plan in plans}
+        # A letter to review waits for the credit manager (who has the law firm read it).
+        review = self.env.ref("ar_collections.mail_activity_type_review")
+        self._schedule_activities(
+            [
+                (
+                    profile,
+                    profile.company_id.ar_credit_manager_id or profile._collector(),
+                    self.env._("Have the %(stage)s reviewed, then approve it", stage=event.stage_id.name),
+                    self.env._(
+                        "The %(stage)s to %(customer)s is prepared (ledger %(event)s): have it reviewed, then approve "
+                        "it to send it, or reject it.",
+                        stage=event.stage_id.name,
+                        customer=event.partner_id.display_name,
+                        event=event._reference(),
+                    ),
+                    review,
+                )
+                for event in to_review
+                for profile in [profiles[event.partner_id, event.company_id]]
+            ]
+        )
+        # No email address (or a letter-only stage): the letter goes by post, and someone has to post it.
         self._schedule_activities(
             [
                 (
@@ -408,13 +435,20 @@ class ArCollectionEngine(models.AbstractModel):
                     ),
                     None,
                 )
-                for event in events - emailed
+                for event in events - emailed - to_review
             ]
         )
         kinds = dict(events._fields["kind"]._description_selection(self.env))
         events._log_in_chatters(
             {
                 event: self.env._(
+                    "%(stage)s prepared for review (%(kind)s) for %(amount)s overdue.",
+                    stage=event.stage_id.name,
+                    kind=kinds[event.kind],
+                    amount=profiles[event.partner_id, event.company_id]._money(event.amount_due),
+                )
+                if event.review_required
+                else self.env._(
                     "%(stage)s sent (%(kind)s) for %(amount)s overdue.",
                     stage=event.stage_id.name,
                     kind=kinds[event.kind],

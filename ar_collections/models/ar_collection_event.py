@@ -13,6 +13,7 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools import email_normalize
 from odoo.tools import plaintext2html
 
 EVENT_KINDS = [
@@ -32,8 +33,16 @@ EVENT_KINDS = [
     ("note", "Note"),
     ("reply", "Customer reply"),
 ]
-# Fields the engine may fill in after logging an event (once, when empty).
-LATE_FIELDS = {"attachment_id", "mail_id", "mail_message_id", "handled_by_id"}
+SERVICE_METHODS = [
+    ("email", "Email"),
+    ("post", "Registered Post"),
+    ("courier", "Courier"),
+    ("hand", "By Hand"),
+]
+# Fields filled in after logging an event (once, when empty): the letter, the email, who
+# handled a reply, and the proof that the communication reached the customer (送达凭证).
+SERVICE_FIELDS = {"service_method", "service_date", "service_carrier", "service_tracking", "service_proof_id"}
+LATE_FIELDS = {"attachment_id", "mail_id", "mail_message_id", "handled_by_id", "reviewed_by_id", *SERVICE_FIELDS}
 
 
 class ArCollectionEvent(models.Model):
@@ -100,6 +109,32 @@ class ArCollectionEvent(models.Model):
         "or before this reply paused them.",
     )
     # ---- customer replies (see ar_collection_event_reply.py) ----
+    # ---- review before sending (a lawyer letter the firm reads first) ----
+    review_required = fields.Boolean(
+        readonly=True, help="Prepared by the collection for review: it goes out once a credit manager approves it."
+    )
+    reviewed_by_id = fields.Many2one("res.users", string="Approved By", readonly=True)
+    review_pending = fields.Boolean(
+        compute="_compute_review_pending", search="_search_review_pending", string="Awaiting Review"
+    )
+    # ---- proof of service (送达凭证) ----
+    service_method = fields.Selection(
+        SERVICE_METHODS,
+        string="Served By",
+        readonly=True,
+        help="How the communication was proven to reach the customer: an email accepted by the mail server "
+        "(its Message-Id is the proof), or a letter with the carrier's receipt.",
+    )
+    service_date = fields.Date(
+        string="Served On",
+        readonly=True,
+        index="btree_not_null",
+        help="The day the communication reached the customer. A formal notice counts (before legal action, "
+        "and to restart the limitation period) only once served.",
+    )
+    service_carrier = fields.Char(string="Carrier", readonly=True)
+    service_tracking = fields.Char(string="Tracking Number", readonly=True)
+    service_proof_id = fields.Many2one("ir.attachment", string="Proof of Service", readonly=True)
     reply_to_id = fields.Many2one(
         "ar.collection.event",
         string="In Reply To",
@@ -141,6 +176,17 @@ class ArCollectionEvent(models.Model):
     recipient_id = fields.Many2one(
         "res.partner", compute="_compute_recipient_id", help="Who the collection emails of this customer go to."
     )
+
+    @api.depends("review_required", "reviewed_by_id", "failed")
+    def _compute_review_pending(self):
+        for event in self:
+            event.review_pending = event.review_required and not event.reviewed_by_id and not event.failed
+
+    def _search_review_pending(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search on Awaiting Review with = True or = False only."))
+        pending = [("review_required", "=", True), ("reviewed_by_id", "=", False), ("failed", "=", False)]
+        return pending if (operator == "=") == value else ["!", "&", "&", *pending]
 
     @api.depends("kind", "auto_reply", "handled_by_id")
     def _compute_reply_state(self):
@@ -492,6 +538,11 @@ class ArCollectionEvent(models.Model):
 
     def _bank_accounts(self):
         return self.company_id.partner_id.bank_ids[:2]
+
+    def _return_address(self):
+        """Where the customer returns the signed slip: the collection address, else the company's."""
+        company = self.company_id
+        return email_normalize(company.ar_collection_email_from or "") or company.email or company.name
 
     def _reference(self):
         """A stable reference for the letter, e.g. AR-2026-00042."""

@@ -56,7 +56,19 @@ class ArCollectionStage(models.Model):
     charge_fee = fields.Boolean(
         string="Charge Late Fee", help="Charge the company's late fee, if the policy charges late fees."
     )
-    open_legal_file = fields.Boolean(help="Open a legal file with the evidence of the debt.")
+    open_legal_file = fields.Boolean(
+        help="Open a legal file with the evidence of the debt, once every formal notice before this stage has "
+        "reached the customer and its deadline has passed."
+    )
+    formal_notice = fields.Boolean(
+        help="A formal demand (催告): no legal file opens before it has reached the customer (proof of service) "
+        "and its payment deadline has passed; once proven served, it restarts the limitation period."
+    )
+    review_before_sending = fields.Boolean(
+        string="Review Before Sending",
+        help="The job prepares the letter and asks the credit manager to have it reviewed (by the law firm) "
+        "instead of sending it; it goes out once approved.",
+    )
     # ---- letter texts ----
     letter_intro = fields.Html(translate=True, sanitize_attributes=False, help="Opening paragraph of the letter.")
     consequences = fields.Html(
@@ -183,4 +195,6 @@ class ArCollectionStage(models.Model):
             labels.append(self.env._("late fee"))
         if self.open_legal_file:
             labels.append(self.env._("legal file"))
+        if self.review_before_sending:
+            labels.append(self.env._("review before sending"))
         return ", ".join(labels)

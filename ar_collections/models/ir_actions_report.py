@@ -22,6 +22,9 @@ from odoo.tools.pdf import PdfFileWriter
 
 from odoo.addons.base.models.ir_actions_report import _get_wkhtmltopdf_bin
 
+from ..tools.amount_cn import amount_in_capitals
+from ..tools.amount_cn import currency_in_chinese
+
 _logger = logging.getLogger(__name__)
 
 # An invisible link at the top of each document of a batch: the page its link lands on starts that
@@ -48,6 +51,13 @@ def wkhtmltopdf_has_patched_qt():
 
 class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
+
+    def _get_rendering_context(self, report, docids, data):
+        """Our documents write amounts in Chinese capitals (人民币（大写）柒仟贰佰元整)."""
+        values = super()._get_rendering_context(report, docids, data)
+        if report.report_name.startswith("ar_collections."):
+            values.update(amount_in_capitals=amount_in_capitals, currency_in_chinese=currency_in_chinese)
+        return values
 
     def _render_qweb_pdf_prepare_streams(self, report_ref, data, res_ids=None):
         """Print several records of our documents with a wkhtmltopdf that cannot print

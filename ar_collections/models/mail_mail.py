@@ -1,5 +1,7 @@
-"""Outgoing mail: a collection email that Odoo fails to send is not counted as sent."""
+"""Outgoing mail: a collection email that Odoo fails to send is not counted as sent; one the
+mail server accepts is the electronic proof that it was served."""
 
+from odoo import fields
 from odoo import models
 
 
@@ -20,4 +22,12 @@ class MailMail(models.Model):
             by_reason = events.grouped(lambda event: failure_reason or event.mail_id.failure_reason or label)
             for reason, failed in by_reason.items():
                 failed._mark_failed(reason)
+        sent = self.filtered(lambda mail: mail.state == "sent")
+        if sent:
+            served = (
+                self.env["ar.collection.event"]
+                .sudo()
+                .search([("mail_id", "in", sent.ids), ("failed", "=", False), ("service_date", "=", False)])
+            )
+            served._record_service("email", fields.Date.context_today(self))
         return super()._postprocess_sent_message(success_pids, failure_reason=failure_reason, failure_type=failure_type)

@@ -32,6 +32,8 @@ class ResConfigSettings(models.TransientModel):
     ar_portal_daily_requests = fields.Integer(related="company_id.ar_portal_daily_requests", readonly=False)
     ar_law_firm_id = fields.Many2one(related="company_id.ar_law_firm_id", readonly=False)
     ar_lawyer_name = fields.Char(related="company_id.ar_lawyer_name", readonly=False)
+    ar_lawyer_phone = fields.Char(related="company_id.ar_lawyer_phone", readonly=False)
+    ar_lawyer_email = fields.Char(related="company_id.ar_lawyer_email", readonly=False)
     ar_late_payment_clause = fields.Html(related="company_id.ar_late_payment_clause", readonly=False)
     ar_letter_signatory = fields.Char(related="company_id.ar_letter_signatory", readonly=False)
     ar_stamp_image = fields.Binary(related="company_id.ar_stamp_image", readonly=False)

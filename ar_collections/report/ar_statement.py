@@ -20,14 +20,20 @@ class ReportStatement(models.AbstractModel):
 
     @api.model
     def _get_report_values(self, docids, data=None):
+        """Each statement in its customer's language, or in ``data["lang"]`` when given (a
+        legal file's bundle is in the court's language)."""
         data = data or {}
         partners = self.env["res.partner"].browse(docids)
+        langs = {partner.id: data.get("lang") or partner.lang for partner in partners}
         return {
             "doc_ids": docids,
             "doc_model": "res.partner",
             "docs": partners,
+            "langs": langs,
             "statements": {
-                partner.id: self._get_statement(partner, data.get("date_from"), data.get("date_to"))
+                partner.id: self.with_context(lang=langs[partner.id])._get_statement(
+                    partner, data.get("date_from"), data.get("date_to")
+                )
                 for partner in partners
             },
         }

@@ -1,5 +1,6 @@
 from . import test_access_table
 from . import test_aging_buckets
+from . import test_amount_in_capitals
 from . import test_collection_concurrency
 from . import test_collection_engine
 from . import test_collection_work

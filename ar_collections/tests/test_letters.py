@@ -241,8 +241,9 @@ class TestLetterPdfs(LetterCase, HttpCase):
         plan.action_compute_schedule()
         for report, records, data, pages in (
             ("ar_collections.report_reminder_letter", reminder, None, 1),
-            ("ar_collections.report_demand_letter", demand, None, 1),
-            ("ar_collections.report_demand_letter", zh_demand, None, 1),
+            # The demand letter, then its acknowledgement slip to return.
+            ("ar_collections.report_demand_letter", demand, None, 2),
+            ("ar_collections.report_demand_letter", zh_demand, None, 2),
             ("ar_collections.report_lawyer_letter", demand, None, 1),
             ("ar_collections.report_lawyer_letter", zh_demand, None, 1),
             ("ar_collections.report_payment_plan", plan, None, 1),
@@ -268,7 +269,7 @@ class TestLetterPdfs(LetterCase, HttpCase):
         self.assertEqual(list(streams), events.ids)
         for event in events:
             pdf = PdfReader(streams[event.id]["stream"], strict=False)
-            self.assertEqual(len(pdf.pages), 1)
+            self.assertEqual(len(pdf.pages), 2, "the letter and its acknowledgement slip")
             links = [
                 annotation.get_object().get("/A", {}).get("/URI")
                 for page in pdf.pages
