@@ -1,7 +1,7 @@
 {
     "name": "AR Collections and Credit Management",
     "summary": "Credit ratings, credit holds on sale orders and staged collection of overdue customer invoices",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting",
     "website": "https://github.com/ar-collections/ar_collections",
     "author": "ar_collections contributors",

@@ -470,13 +470,14 @@ class AccountMove(models.Model):
 
     @api.model
     def _ar_hold_for_notices(self, reached, stages, served, today):
-        """``reached`` cut back so that a legal file opens only once every formal notice of the
-        ladder before it (demand, lawyer letter) has been served on the customer and its
-        deadline has passed: a notice passed today is where the invoice stops; a notice never
+        """``reached`` cut back so that the ladder's formal notices (demand, lawyer letter) come
+        in order and a legal file opens only after them: a formal notice or a legal-file stage
+        comes once every formal notice before it has been served on the customer and its
+        deadline has passed. A notice passed today is where the invoice stops; a notice never
         sent is sent first; a notice logged but not served yet (a letter posted without proof),
         or whose deadline runs, holds the invoice where it is."""
         for index, stage in enumerate(reached):
-            if not stage.open_legal_file:
+            if not (stage.open_legal_file or stage.formal_notice):
                 continue
             for notice in (s for s in stages if s.formal_notice and s.offset_days < stage.offset_days):
                 if notice in reached[:index]:
@@ -486,7 +487,6 @@ class AccountMove(models.Model):
                 served_on = served[notice.id]
                 if not served_on or served_on + timedelta(days=notice.deadline_days) > today:
                     return reached[:index]
-            return reached
         return reached
 
     @api.model

@@ -492,9 +492,8 @@ class ArCollectionEvent(models.Model):
         return self.move_ids.invoice_line_ids.sale_line_ids.order_id
 
     def _prior_reminders(self):
-        """Earlier reminders and letters to this customer, from the ledger (oldest first)."""
+        """Earlier reminders and letters to this customer that reached it, from the ledger (oldest first)."""
         self.ensure_one()
-        # sudo: whether an email was delivered is on mail.mail, which only administrators read.
         return (
             self.sudo()
             .search(
@@ -503,10 +502,8 @@ class ArCollectionEvent(models.Model):
                     ("company_id", "=", self.company_id.id),
                     ("kind", "in", ("email", "letter")),
                     ("failed", "=", False),
-                    # Delivered only: an email still in the queue (or failed) is not quoted.
-                    "|",
-                    ("mail_id", "=", False),
-                    ("mail_id.state", "=", "sent"),
+                    # Served only: an email still in the queue, a letter posted without proof, is not quoted.
+                    ("service_date", "!=", False),
                     ("date", "<=", self.date),
                     ("id", "!=", self.id),
                 ],

@@ -10,7 +10,6 @@ would have sent it; rejected, it fails and its invoices go back to where they st
 """
 
 from odoo import api
-from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -20,7 +19,8 @@ from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import requires_group
 
 
-class ArCollectionEvent(models.Model):
+# One concept a file: the ledger (ar_collection_event.py), replies, and service here.
+class ArCollectionEvent(models.Model):  # pylint: disable=consider-merging-classes-inherited
     _inherit = "ar.collection.event"
 
     @requires_group(COLLECTION_USER_GROUP)
@@ -117,7 +117,7 @@ class ArCollectionEvent(models.Model):
         }
         # Only the values given: an empty one would be an untyped NULL in the statement.
         values = {name: value for name, value in values.items() if value}
-        self._complete_each({event: values for event in self})
+        self._complete_each(dict.fromkeys(self, values))
 
     @api.model
     def _served_notices(self, moves):
@@ -143,4 +143,3 @@ class ArCollectionEvent(models.Model):
             )
         )
         return {(move_id, stage_id): served for move_id, stage_id, served in self.env.cr.fetchall()}
-

@@ -65,7 +65,6 @@ class ArCollectionStage(models.Model):
         "and its payment deadline has passed; once proven served, it restarts the limitation period."
     )
     review_before_sending = fields.Boolean(
-        string="Review Before Sending",
         help="The job prepares the letter and asks the credit manager to have it reviewed (by the law firm) "
         "instead of sending it; it goes out once approved.",
     )

@@ -53,7 +53,7 @@ class IrActionsReport(models.Model):
     _inherit = "ir.actions.report"
 
     def _get_rendering_context(self, report, docids, data):
-        """Our documents write amounts in Chinese capitals (人民币（大写）柒仟贰佰元整)."""
+        """Our documents write amounts in Chinese capitals, as 人民币 (大写) 柒仟贰佰元整."""
         values = super()._get_rendering_context(report, docids, data)
         if report.report_name.startswith("ar_collections."):
             values.update(amount_in_capitals=amount_in_capitals, currency_in_chinese=currency_in_chinese)

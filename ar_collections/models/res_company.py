@@ -99,8 +99,12 @@ class ResCompany(models.Model):
         "company's own final notice (催告函): a company does not write as a law firm.",
     )
     ar_lawyer_name = fields.Char(string="Lawyer", help="The lawyer who signs the lawyer letters.")
-    ar_lawyer_phone = fields.Char(string="Lawyer's Phone", help="Printed on the lawyer letters, for the debtor's answer.")
-    ar_lawyer_email = fields.Char(string="Lawyer's Email", help="Printed on the lawyer letters, for the debtor's answer.")
+    ar_lawyer_phone = fields.Char(
+        string="Lawyer's Phone", help="Printed on the lawyer letters, for the debtor's answer."
+    )
+    ar_lawyer_email = fields.Char(
+        string="Lawyer's Email", help="Printed on the lawyer letters, for the debtor's answer."
+    )
     ar_late_payment_clause = fields.Html(
         string="Late Payment Clause",
         translate=True,

@@ -24,7 +24,10 @@ class ReportStatement(models.AbstractModel):
         legal file's bundle is in the court's language)."""
         data = data or {}
         partners = self.env["res.partner"].browse(docids)
-        langs = {partner.id: data.get("lang") or partner.lang for partner in partners}
+        langs = {
+            partner.id: data.get("lang") or partner.lang or self.env.company.partner_id.lang or "en_US"
+            for partner in partners
+        }
         return {
             "doc_ids": docids,
             "doc_model": "res.partner",

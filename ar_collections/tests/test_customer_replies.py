@@ -431,6 +431,9 @@ class TestTheWholeLoop(ReplyCase):
             self.env["mail.mail"].process_email_queue(ids=email.mail_id.ids)
         self.assertEqual(email.mail_id.state, "sent")
         self.assertFalse(email.failed)
+        self.assertEqual(
+            (email.service_method, email.service_date), ("email", self._ar_today()), "accepted: the proof of service"
+        )
         self.assertEqual(len(sink.messages), 1, "one message received")
         received = sink.messages[0]
         self.assertEqual(received["Message-Id"], email.mail_id.message_id)

@@ -4,8 +4,8 @@ from . import ar_collection_log_wizard
 from . import ar_collection_pause_wizard
 from . import ar_collection_reply_wizard
 from . import ar_collection_run_wizard
-from . import ar_collection_service_wizard
 from . import ar_collection_run_wizard_line
+from . import ar_collection_service_wizard
 from . import ar_credit_hold_wizard
 from . import ar_credit_release_wizard
 from . import ar_late_fee_waive_wizard

@@ -19,7 +19,10 @@ class ArCollectionServiceWizard(models.TransientModel):
 
     event_id = fields.Many2one("ar.collection.event", string="Letter", required=True, readonly=True)
     method = fields.Selection(
-        [method for method in SERVICE_METHODS if method[0] != "email"], string="Served By", required=True, default="post"
+        [method for method in SERVICE_METHODS if method[0] != "email"],
+        string="Served By",
+        required=True,
+        default="post",
     )
     date = fields.Date(string="Served On", required=True, default=fields.Date.context_today)
     carrier = fields.Char(help="e.g. China Post EMS, SF Express")
@@ -31,7 +34,9 @@ class ArCollectionServiceWizard(models.TransientModel):
     def _check_carrier(self):
         for wizard in self:
             if wizard.method in ("post", "courier") and not (wizard.carrier and wizard.tracking):
-                raise ValidationError(self.env._("A letter sent by post or courier is proven by its carrier and tracking number."))
+                raise ValidationError(
+                    self.env._("A letter sent by post or courier is proven by its carrier and tracking number.")
+                )
 
     @requires_group(COLLECTION_USER_GROUP)
     def action_confirm(self):
