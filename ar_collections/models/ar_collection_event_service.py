@@ -18,9 +18,11 @@ from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import requires_group
 
-
 # One concept a file: the ledger (ar_collection_event.py), replies, and service here.
-class ArCollectionEvent(models.Model):  # pylint: disable=consider-merging-classes-inherited
+# pylint: disable=consider-merging-classes-inherited
+
+
+class ArCollectionEvent(models.Model):
     _inherit = "ar.collection.event"
 
     @requires_group(COLLECTION_USER_GROUP)
