@@ -29,6 +29,7 @@
         "wizard/ar_collection_reply_wizard_views.xml",
         "wizard/ar_collection_run_wizard_views.xml",
         "wizard/ar_late_fee_waive_wizard_views.xml",
+        "wizard/ar_collection_acknowledgement_wizard_views.xml",
         "wizard/ar_collection_pause_wizard_views.xml",
         "wizard/ar_collection_service_wizard_views.xml",
         "wizard/ar_assign_collector_wizard_views.xml",

@@ -5,6 +5,7 @@ from . import ar_report_flush_mixin
 
 # isort: split
 from . import account_move
+from . import account_move_limitation
 from . import account_move_line
 from . import account_move_portal
 from . import account_partial_reconcile
@@ -24,6 +25,7 @@ from . import ar_credit_profile
 from . import ar_credit_profile_portal
 from . import ar_credit_rating
 from . import ar_credit_review
+from . import ar_legal_cost
 from . import ar_legal_file
 from . import ar_payment_plan
 from . import ar_payment_plan_line

@@ -13,6 +13,7 @@ from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import check_group
 from ..tools.groups import requires_group
+from .account_move_limitation import LIMITATION_FIELDS
 
 # Fields whose change on a draft customer invoice changes its amount or customer.
 DRAFT_EXPOSURE_FIELDS = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "move_type", "company_id"}
@@ -286,6 +287,8 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any(LIMITATION_FIELDS & set(vals) for vals in vals_list):
+            raise UserError(self._ar_limitation_fields_message())
         if not self.env.su and any(COLLECTION_FIELDS & set(vals) for vals in vals_list):
             check_group(self.env, COLLECTION_USER_GROUP, self._ar_collection_fields_message())
         moves = super().create(vals_list)
@@ -299,7 +302,15 @@ class AccountMove(models.Model):
             self.env.user.name,
         )
 
+    def _ar_limitation_fields_message(self):
+        return self.env._(
+            "An invoice's limitation period is computed from the collection ledger (its due date, formal notices "
+            "served, acknowledgements, promises, plans, payments, suits): it cannot be set by hand."
+        )
+
     def write(self, vals):
+        if not self.env.su and LIMITATION_FIELDS & set(vals):
+            raise UserError(self._ar_limitation_fields_message())
         if not self.env.su and COLLECTION_FIELDS & set(vals):
             check_group(self.env, COLLECTION_USER_GROUP, self._ar_collection_fields_message())
         if not DRAFT_EXPOSURE_FIELDS & set(vals):
@@ -318,6 +329,7 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         posted._ar_refresh_exposure()
+        posted.filtered(lambda move: move.move_type == "out_invoice")._ar_refresh_limitation()
         return posted
 
     def button_draft(self):

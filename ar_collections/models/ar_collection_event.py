@@ -32,6 +32,7 @@ EVENT_KINDS = [
     ("statement", "Statement of account"),
     ("note", "Note"),
     ("reply", "Customer reply"),
+    ("acknowledgement", "Acknowledgement"),
 ]
 SERVICE_METHODS = [
     ("email", "Email"),
@@ -109,6 +110,10 @@ class ArCollectionEvent(models.Model):
         "or before this reply paused them.",
     )
     # ---- customer replies (see ar_collection_event_reply.py) ----
+    # ---- acknowledgement (回执): the slip the customer signed and returned ----
+    acknowledged_on = fields.Date(readonly=True, help="The date the customer signed the returned slip.")
+    acknowledged_amount = fields.Monetary(string="Amount Confirmed", readonly=True)
+    disputed_amount = fields.Monetary(readonly=True)
     # ---- review before sending (a lawyer letter the firm reads first) ----
     review_required = fields.Boolean(
         readonly=True, help="Prepared by the collection for review: it goes out once a credit manager approves it."

@@ -120,6 +120,8 @@ class ArCollectionEvent(models.Model):
         # Only the values given: an empty one would be an untyped NULL in the statement.
         values = {name: value for name, value in values.items() if value}
         self._complete_each(dict.fromkeys(self, values))
+        # A formal notice served restarts the limitation period of its invoices.
+        self.filtered("stage_id.formal_notice").move_ids.sudo()._ar_refresh_limitation()
 
     @api.model
     def _served_notices(self, moves):

@@ -10,6 +10,7 @@ from odoo.tools import SQL
 
 from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import requires_group
+from .account_move_limitation import LIMITATION_WARNING_DAYS
 
 
 def _receivable_lines(company):
@@ -55,6 +56,8 @@ class ArCollectionKpi(models.AbstractModel):
             "promise_rate": self._promise_kept_rate(company, today),
             "disputes": self._dispute_reasons(company, today),
             "outcomes": self._outcomes_by_collector(company, today),
+            "limitation": self._limitation_at_risk(company, today),
+            "legal": self._legal_recovery_by_route(company),
             "forecast": [
                 {"week": fields.Date.to_string(week), "due": due, "expected": expected}
                 for week, due, expected in self.env["ar.cashin.forecast"]._weekly(company)
@@ -73,6 +76,56 @@ class ArCollectionKpi(models.AbstractModel):
                 for profile in worklist
             ],
         }
+
+    # ------------------------------------------------------------------
+    # Legal path
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _limitation_at_risk(self, company, today):
+        """Open invoices that become time-barred within LIMITATION_WARNING_DAYS, and those already
+        time-barred: count and open amount (company currency)."""
+        Move = self.env["account.move"].sudo()
+        base = [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+        ]
+        horizon = today + timedelta(days=LIMITATION_WARNING_DAYS)
+        [(count, at_risk)] = Move._read_group(
+            [*base, ("ar_limitation_date", ">=", today), ("ar_limitation_date", "<=", horizon)],
+            aggregates=["__count", "amount_residual_signed:sum"],
+        )
+        [(expired_count, expired)] = Move._read_group(
+            [*base, ("ar_limitation_date", "<", today)], aggregates=["__count", "amount_residual_signed:sum"]
+        )
+        return {"count": count, "at_risk": at_risk or 0.0, "expired_count": expired_count, "expired": expired or 0.0}
+
+    @api.model
+    def _legal_recovery_by_route(self, company):
+        """Per case route: cases, amount claimed, recovered, costs and net recovery."""
+        routes = dict(self.env["ar.legal.file"]._fields["route"]._description_selection(self.env))
+        groups = (
+            self.env["ar.legal.file"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", company.id)],
+                ["route"],
+                ["__count", "amount_claimed:sum", "amount_recovered:sum", "amount_costs:sum", "amount_net:sum"],
+            )
+        )
+        return [
+            {
+                "route": routes.get(route) or self.env._("Not decided yet"),
+                "count": count,
+                "claimed": claimed,
+                "recovered": recovered,
+                "costs": costs,
+                "net": net,
+            }
+            for route, count, claimed, recovered, costs, net in groups
+        ]
 
     # ------------------------------------------------------------------
     # The figures

@@ -94,6 +94,8 @@ class ArCollectionPromise(models.Model):
             moves = promise.move_ids
             promise.residual_at_promise = sum(moves.mapped("amount_residual_signed"))
             moves.sudo()._ar_write({"ar_promise_id": promise.id})
+        # A promise to pay acknowledges the debt: the limitation period of its invoices restarts.
+        promises.move_ids.sudo()._ar_refresh_limitation()
         return promises
 
     def _close(self, state):

@@ -144,6 +144,12 @@ class ArCreditProfile(models.Model):
         index="btree_not_null",
         help="When the customer's oldest reply to a collection email that no one has handled yet came in.",
     )
+    limitation_date = fields.Date(
+        string="First Time-Barred On",
+        readonly=True,
+        index="btree_not_null",
+        help="The earliest day one of the customer's open invoices becomes time-barred (诉讼时效届满).",
+    )
     statement_sent_until = fields.Date(
         string="Statement Sent Up To",
         readonly=True,

@@ -184,6 +184,8 @@ class ArPaymentPlan(models.Model):
                 }
             )
             plan.move_ids.sudo()._ar_write({"ar_plan_id": plan.id})
+            # The agreement the customer signs acknowledges the debt: the limitation period restarts.
+            plan.move_ids.sudo()._ar_refresh_limitation()
             self.env["ar.collection.event"]._log(
                 **plan._ledger_values(),
                 note=self.env._(

@@ -92,6 +92,31 @@ class ResCompany(models.Model):
         default=3,
         help="Days after an instalment's date before a plan counts as broken.",
     )
+    # ---- limitation period (诉讼时效) ----
+    ar_limitation_years = fields.Integer(
+        string="Limitation Period (Years)",
+        default=3,
+        help="A claim becomes time-barred this many years after its due date (3 under art. 188 of the Civil Code "
+        "of the People's Republic of China).",
+    )
+    ar_limitation_restart = fields.Boolean(
+        string="Interruptions Restart It",
+        default=True,
+        help="A formal notice served, an acknowledgement, a promise, a payment plan, a payment or a suit restarts the "
+        "period (art. 195 of the Civil Code).",
+    )
+    ar_limitation_alert_days = fields.Char(
+        string="Alert Before Limitation (Days)",
+        default="180,90,30",
+        help="The credit manager gets an activity on an invoice this many days before it becomes time-barred, "
+        "comma-separated. Empty: no alert.",
+    )
+    ar_court_lang = fields.Selection(
+        "_ar_lang_selection",
+        string="Court Language",
+        help="The language of the evidence bundle handed to a court, a law firm or an agency (not the debtor's). "
+        "Empty: the company's language.",
+    )
     ar_law_firm_id = fields.Many2one(
         "res.partner",
         string="Law Firm",
@@ -145,6 +170,30 @@ class ResCompany(models.Model):
         string="Monthly Statements",
         help="On the first day of each month, email a statement of account to every customer with an open balance.",
     )
+
+    @api.model
+    def _ar_lang_selection(self):
+        return self.env["res.lang"].get_installed()
+
+    @api.constrains("ar_limitation_years", "ar_limitation_alert_days")
+    def _check_limitation(self):
+        for company in self:
+            if company.ar_limitation_years < 1:
+                raise ValidationError(self.env._("The limitation period is at least one year."))
+            company._ar_limitation_thresholds()
+
+    def _ar_limitation_thresholds(self):
+        """The alert thresholds, in days before the limitation date (e.g. [180, 90, 30])."""
+        self.ensure_one()
+        parts = [part.strip() for part in (self.ar_limitation_alert_days or "").split(",") if part.strip()]
+        if not all(part.isdigit() and int(part) > 0 for part in parts):
+            raise ValidationError(
+                self.env._(
+                    "Alert Before Limitation takes whole numbers of days, comma-separated, e.g. 180,90,30 (not %s).",
+                    self.ar_limitation_alert_days,
+                )
+            )
+        return sorted({int(part) for part in parts}, reverse=True)
 
     @api.constrains("ar_credit_new_customer_score", "ar_credit_min_history")
     def _check_ar_credit_settings(self):

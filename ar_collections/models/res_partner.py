@@ -14,6 +14,7 @@ from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import requires_group
+from .account_move_limitation import LIMITATION_WARNING_DAYS
 
 PROFILE = "ar_credit_profile_id"
 # Partners whose credit change is being logged by the code at work (see _ar_credit_change_logged).
@@ -241,6 +242,17 @@ class ResPartner(models.Model):
         depends_context=COMPANY,
         groups=COLLECTION_USER_GROUP,
     )
+    ar_limitation_date = fields.Date(
+        related=f"{PROFILE}.limitation_date",
+        string="First Time-Barred On",
+        depends_context=COMPANY,
+        groups=COLLECTION_USER_GROUP,
+    )
+    ar_limitation_expiring = fields.Boolean(
+        compute="_compute_ar_limitation_expiring",
+        groups=COLLECTION_USER_GROUP,
+        help="One of the customer's open invoices becomes time-barred within 180 days.",
+    )
     ar_promise_ids = fields.One2many(
         "ar.collection.promise", "partner_id", string="Promises to Pay", groups=COLLECTION_USER_GROUP
     )
@@ -254,6 +266,12 @@ class ResPartner(models.Model):
     ar_legal_file_ids = fields.One2many(
         "ar.legal.file", "partner_id", string="Legal Files", groups=COLLECTION_USER_GROUP
     )
+
+    @api.depends_context("company")
+    def _compute_ar_limitation_expiring(self):
+        horizon = fields.Date.context_today(self) + relativedelta(days=LIMITATION_WARNING_DAYS)
+        for partner in self:
+            partner.ar_limitation_expiring = bool(partner.ar_limitation_date and partner.ar_limitation_date <= horizon)
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")

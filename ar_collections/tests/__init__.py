@@ -19,6 +19,7 @@ from . import test_ledger_append_only
 from . import test_legal_path
 from . import test_letter_language
 from . import test_letters
+from . import test_limitation
 from . import test_portal
 from . import test_portal_security
 from . import test_sale_credit_block

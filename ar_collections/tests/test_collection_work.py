@@ -166,7 +166,9 @@ class TestPaymentPlans(CollectionCase):
         self.assertFalse(invoice.ar_plan_id)
         self.assertTrue(self._events(kind="plan").filtered(lambda e: "broken" in e.note))
         self._run(self._ar_today() + timedelta(days=11))
-        self.assertEqual(self._emails().stage_id, self.stage["lawyer"])
+        self.assertEqual(self._emails().stage_id, self.stage["demand"], "the formal demand first, served")
+        self._run(self._ar_today() + timedelta(days=18))
+        self.assertEqual(self._emails()[-1].stage_id, self.stage["lawyer"], "then, its deadline passed, the lawyer")
 
     def test_a_schedule_must_add_up_to_the_amount(self):
         invoice = self._ar_invoice(self.customer, 900.0, days_overdue=20)

@@ -2,24 +2,15 @@
 service, and letters a law firm reviews before they go out."""
 
 from datetime import timedelta
-from unittest.mock import patch
 
 from freezegun import freeze_time
-
-import odoo
 from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .test_collection_engine import CollectionCase
-
-
-def deliver(events):
-    """Send these events' emails through Odoo's mail queue, accepted without a mail server: Odoo's
-    test mode (on under Odoo's runner, not under pytest-odoo for 18.0) skips the SMTP dialogue."""
-    with patch.object(odoo.modules.module, "current_test", True):
-        events.mail_id.sudo().send()
+from .test_collection_engine import deliver
 
 
 class LegalPathCase(CollectionCase):
@@ -36,7 +27,7 @@ class TestNoLegalFileWithoutFormalNotice(LegalPathCase):
     def test_a_customer_70_days_late_gets_the_demand_then_the_lawyer_letter_before_any_legal_file(self):
         today = self._ar_today()
         invoice = self._ar_invoice(self.customer, 1000.0, days_overdue=70)
-        self._run(today)
+        self._run(today, deliver=False)
         demand = self._emails().filtered(lambda event: event.stage_id == self.stage["demand"])
         self.assertTrue(demand, "the demand letter first")
         self.assertEqual(invoice.ar_stage_id, self.stage["demand"])
@@ -44,13 +35,13 @@ class TestNoLegalFileWithoutFormalNotice(LegalPathCase):
         self.assertFalse(demand.service_date, "queued, not yet accepted by the mail server")
 
         # Not served: even past its deadline, nothing goes further.
-        self._run(today + timedelta(days=8))
+        self._run(today + timedelta(days=8), deliver=False)
         self.assertEqual(invoice.ar_stage_id, self.stage["demand"])
         self._deliver(demand)
         self.assertEqual((demand.service_method, demand.service_date), ("email", today))
 
         # Served, deadline passed: the lawyer letter (its own formal notice), still no legal file.
-        self._run(today + timedelta(days=9))
+        self._run(today + timedelta(days=9), deliver=False)
         lawyer = self._emails().filtered(lambda event: event.stage_id == self.stage["lawyer"])
         self.assertTrue(lawyer)
         self.assertEqual(invoice.ar_stage_id, self.stage["lawyer"])
@@ -58,9 +49,9 @@ class TestNoLegalFileWithoutFormalNotice(LegalPathCase):
         self._deliver(lawyer)
 
         # The lawyer letter's deadline runs (10 days), then the legal file opens, and the customer is told.
-        self._run(today + timedelta(days=15))
+        self._run(today + timedelta(days=15), deliver=False)
         self.assertFalse(self._legal_files())
-        self._run(today + timedelta(days=20))
+        self._run(today + timedelta(days=20), deliver=False)
         self.assertEqual(invoice.ar_stage_id, self.stage["legal"])
         self.assertEqual(len(self._legal_files()), 1)
         legal = self._emails().filtered(lambda event: event.stage_id == self.stage["legal"])
@@ -132,10 +123,8 @@ class TestReviewBeforeSending(LegalPathCase):
         invoice = self._ar_invoice(self.customer, 1000.0, days_overdue=30)
         demand_day = today - timedelta(days=15)
         self._run(demand_day)
-        with freeze_time(demand_day):
-            self._deliver(self._emails())
         # The served demand's deadline has passed: the lawyer letter is due, and prepared for review.
-        self._run(today)
+        self._run(today, deliver=False)
         return invoice, self._events(kind="email").filtered(lambda event: event.stage_id == self.stage["lawyer"])
 
     def test_the_lawyer_letter_waits_for_the_credit_manager_then_goes_out(self):

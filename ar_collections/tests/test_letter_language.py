@@ -11,7 +11,7 @@ from odoo import Command
 from odoo.tests import HttpCase
 from odoo.tests import tagged
 
-from .test_legal_path import deliver
+from .test_collection_engine import deliver
 from .test_letters import LetterCase
 
 ENGLISH_WORD = re.compile(r"[A-Za-z]{2,}")

@@ -12,46 +12,69 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .test_collection_engine import CollectionCase
+from .test_collection_engine import deliver
 from .test_sale_credit_block import SaleCreditCase
 from .test_sale_credit_block import plain
 
 
+class TrustCase(CollectionCase):
+    def _served(self, invoice, stage, days_ago):
+        """A formal notice about ``invoice`` that reached the customer ``days_ago`` days ago."""
+        event = self.env["ar.collection.event"]._log(
+            self.customer, self.env.company, "letter", moves=invoice, stage_id=self.stage[stage].id
+        )
+        event._record_service("post", self._ar_today() - timedelta(days=days_ago), "EMS", f"EA{event.id}CN")
+        return event
+
+    def _held_by_the_lawyer_stage(self, invoice):
+        """Run the collection until the lawyer letter's hold: the demand, served, then the lawyer letter."""
+        self._run(self._ar_today())
+        self._run(self._ar_today() + timedelta(days=7))
+        self.assertEqual(invoice.ar_stage_id, self.stage["lawyer"])
+
+
 @tagged("post_install", "-at_install")
-class TestStageEffectsAreCumulative(CollectionCase):
-    def test_a_customer_95_days_late_on_the_first_run_gets_the_lawyer_letter_and_is_held(self):
+class TestStageEffectsAreCumulative(TrustCase):
+    def test_a_customer_95_days_late_on_the_first_run_gets_each_formal_notice_before_the_legal_file(self):
         self.stage["demand"].policy_id.charge_late_fees = True
         self.env.company.write({"ar_late_fee_fixed": 25.0, "ar_late_fee_grace_days": 0})
         invoice = self._ar_invoice(self.customer, 1000.0, days_overdue=95)
-        self._run(self._ar_today())
+        today = self._ar_today()
+        self._run(today)
         emails = self._emails()
         self.assertEqual(len(emails), 1, "one communication")
-        self.assertEqual(emails.stage_id, self.stage["lawyer"], "the highest stage passed that writes")
-        self.assertEqual(invoice.ar_stage_id, self.stage["lawyer"], "the legal file waits for the letter")
+        self.assertEqual(emails.stage_id, self.stage["demand"], "the formal demand first, never skipped")
+        self.assertEqual(invoice.ar_stage_id, self.stage["demand"])
         profile = self._ar_profile(self.customer)
-        self.assertTrue(profile.hold, "the lawyer stage's hold is not skipped")
-        self.assertEqual(profile.hold_cause, "collection")
         self.assertFalse(profile.legal_file_ids, "no legal file before the customer was written to")
         fees = self.env["account.move.line"].search([("ar_fee_source_move_id", "=", invoice.id)])
         self.assertEqual(fees.ar_fee_stage_id, self.stage["demand"], "the demand stage's fee, once")
-        # The order of a held customer is refused.
+        # Not the same day again, nor before the demand's deadline.
+        self._run(today)
+        self._run(today + timedelta(days=6))
+        self.assertEqual(invoice.ar_stage_id, self.stage["demand"])
+        # Served, its deadline passed: the lawyer letter, with its hold.
+        self._run(today + timedelta(days=7))
+        self.assertEqual(self._emails()[-1].stage_id, self.stage["lawyer"])
+        self.assertTrue(profile.hold, "the lawyer stage's hold is not skipped")
+        self.assertEqual(profile.hold_cause, "collection")
         order = self._ar_sale_order(self.customer, 10.0)
         with self.assertRaisesRegex(UserError, "on credit hold"):
             order.action_confirm()
-        # Not the same day again: the legal file waits for the letter's deadline.
-        self._run(self._ar_today())
-        self.assertEqual(invoice.ar_stage_id, self.stage["lawyer"])
-        self.assertEqual(
-            invoice.ar_next_action_date, self._ar_today() + timedelta(days=self.stage["lawyer"].deadline_days)
-        )
-        self._run(invoice.ar_next_action_date)
+        self._run(today + timedelta(days=16))
+        self.assertFalse(profile.legal_file_ids, "the lawyer letter's deadline runs")
+        self._run(today + timedelta(days=17))
         self.assertEqual(invoice.ar_stage_id, self.stage["legal"])
         self.assertEqual(len(profile.legal_file_ids), 1)
 
     def test_every_invoice_gets_its_communication_even_next_to_an_acting_stage(self):
-        # One invoice only acts today (lawyer -> legal file), another is due a demand letter:
-        # the demand letter still goes out.
+        # One invoice only acts today (lawyer -> legal file, on a ladder whose legal stage writes
+        # nothing), another is due a demand letter: the demand letter still goes out.
+        self.stage["legal"].send_email = False
         old = self._ar_invoice(self.customer, 500.0, days_overdue=70)
         old.sudo()._ar_write({"ar_stage_id": self.stage["lawyer"].id})
+        self._served(old, "demand", days_ago=40)
+        self._served(old, "lawyer", days_ago=30)
         recent = self._ar_invoice(self.customer, 300.0, days_overdue=16)
         self._run(self._ar_today())
         emails = self._emails()
@@ -62,10 +85,10 @@ class TestStageEffectsAreCumulative(CollectionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestHoldsFollowTheMoney(CollectionCase):
+class TestHoldsFollowTheMoney(TrustCase):
     def test_a_collection_hold_lifts_once_nothing_is_overdue(self):
         invoice = self._ar_invoice(self.customer, 1000.0, days_overdue=40)
-        self._run(self._ar_today())
+        self._held_by_the_lawyer_stage(invoice)
         profile = self._ar_profile(self.customer)
         self.assertTrue(profile.hold)
         self._ar_pay(invoice, amount=400.0)
@@ -80,7 +103,7 @@ class TestHoldsFollowTheMoney(CollectionCase):
         invoice = self._ar_invoice(self.customer, 1000.0, days_overdue=40)
         other = self._ar_customer("Kept On Hold Ltd")
         self._ar_invoice(other, 100.0, days_overdue=40)
-        self._run(self._ar_today())
+        self._held_by_the_lawyer_stage(invoice)
         profile = self._ar_profile(self.customer)
         profile.with_user(self.manager)._set_hold("Manual: under review")
         self._ar_pay(invoice)
@@ -93,7 +116,7 @@ class TestHoldsFollowTheMoney(CollectionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestNotSentIsNotCounted(CollectionCase):
+class TestNotSentIsNotCounted(TrustCase):
     def test_a_mail_server_down_marks_the_email_failed_and_the_next_run_sends_it_again(self):
         invoice = self._ar_invoice(self.customer, 100.0, days_overdue=20)
         self._run(self._ar_today())
@@ -118,19 +141,19 @@ class TestNotSentIsNotCounted(CollectionCase):
 
     def test_letters_quote_only_delivered_reminders(self):
         invoice = self._ar_invoice(self.customer, 100.0, days_overdue=2)
-        self._run(self._ar_today())
+        self._run(self._ar_today(), deliver=False)
         friendly = self._emails()
         self.assertEqual(friendly.mail_id.state, "outgoing")
         with freeze_time(self._ar_today() + timedelta(days=20)):
             invoice.with_user(self.collector).action_ar_send_now()
         second = self._emails() - friendly
         self.assertFalse(second._prior_reminders(), "an email still in the queue is not quoted")
-        friendly.mail_id.sudo().write({"state": "sent"})
-        self.assertEqual(second._prior_reminders(), friendly)
+        deliver(friendly)
+        self.assertEqual(second._prior_reminders(), friendly, "accepted by the mail server: served, quoted")
 
 
 @tagged("post_install", "-at_install")
-class TestEntryPointsCheckTheirCaller(CollectionCase):
+class TestEntryPointsCheckTheirCaller(TrustCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -160,6 +183,7 @@ class TestEntryPointsCheckTheirCaller(CollectionCase):
     def test_a_collector_sending_now_applies_the_stage_hold(self):
         invoice = self._ar_invoice(self.customer, 100.0, days_overdue=35)
         invoice.sudo()._ar_write({"ar_stage_id": self.stage["demand"].id})
+        self._served(invoice, "demand", days_ago=15)
         invoice.with_user(self.collector).action_ar_send_now()
         self.assertEqual(invoice.ar_stage_id, self.stage["lawyer"])
         self.assertTrue(self._ar_profile(self.customer).hold, "the policy's hold, whoever started the run")

@@ -1,4 +1,5 @@
 from . import ar_assign_collector_wizard
+from . import ar_collection_acknowledgement_wizard
 from . import ar_collection_letter_wizard
 from . import ar_collection_log_wizard
 from . import ar_collection_pause_wizard

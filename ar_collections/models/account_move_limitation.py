@@ -1,0 +1,275 @@
+"""The limitation period of each open invoice (诉讼时效): the day the claim becomes time-barred.
+
+Three years (民法典 art. 188; a company setting, other jurisdictions differ) from the due date,
+restarted (art. 195, when the company's setting says interruptions restart it) by the last of:
+a formal notice proven served on the customer, the customer's acknowledgement (a returned
+slip), a promise to pay, a confirmed payment plan, a payment on the invoice, a suit or
+arbitration filed for it. One SQL statement computes it for any set of invoices (the daily job:
+every open one), so the date shown on the invoice, the dossier and the worklist is the ledger's.
+
+The credit manager is alerted at the company's thresholds (180, 90 and 30 days before by
+default), once per threshold and date: an invoice whose period restarts is alerted again.
+"""
+
+from datetime import timedelta
+
+from odoo import api
+from odoo import fields
+from odoo import models
+from odoo.tools import SQL
+from odoo.tools import format_date
+
+from ..tools.groups import INTERNAL_USER_GROUP
+
+# pylint: disable=consider-merging-classes-inherited
+
+# An invoice whose claim becomes time-barred within this many days is "expiring" (filters, dossier).
+LIMITATION_WARNING_DAYS = 180
+# Computed from the ledger, written by nobody else (see account.move's write).
+LIMITATION_FIELDS = {"ar_limitation_date", "ar_limitation_start", "ar_limitation_cause", "ar_limitation_alerted"}
+LIMITATION_CAUSES = [
+    ("due", "Due date"),
+    ("notice", "Formal notice served"),
+    ("acknowledgement", "Acknowledgement"),
+    ("promise", "Promise to pay"),
+    ("plan", "Payment plan"),
+    ("payment", "Payment"),
+    ("suit", "Suit or arbitration filed"),
+]
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    ar_limitation_date = fields.Date(
+        string="Time-Barred On",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        groups=INTERNAL_USER_GROUP,
+        help="The day the claim becomes time-barred (诉讼时效届满): the limitation period from the due date, or "
+        "from the last event that restarted it.",
+    )
+    ar_limitation_start = fields.Date(
+        string="Limitation Runs From", copy=False, readonly=True, groups=INTERNAL_USER_GROUP
+    )
+    ar_limitation_cause = fields.Selection(
+        LIMITATION_CAUSES,
+        string="Limitation Restarted By",
+        copy=False,
+        readonly=True,
+        groups=INTERNAL_USER_GROUP,
+    )
+    ar_limitation_alerted = fields.Integer(
+        copy=False,
+        readonly=True,
+        groups=INTERNAL_USER_GROUP,
+        help="The smallest alert threshold (days before the limitation date) already sent for this date.",
+    )
+
+    @api.model
+    def _cron_limitation(self):
+        """Daily: recompute every open invoice's limitation date, then alert the credit managers."""
+        self._ar_refresh_limitation(everything=True)
+        return self._ar_alert_limitation(fields.Date.context_today(self))
+
+    def _ar_refresh_limitation(self, everything=False):
+        """Recompute the limitation period of these invoices (``everything``: of every open
+        customer invoice), in one statement."""
+        if not self and not everything:
+            return
+        self.env.flush_all()
+        Event, Promise, Plan, LegalFile = (
+            self.env[model]
+            for model in ("ar.collection.event", "ar.collection.promise", "ar.payment.plan", "ar.legal.file")
+        )
+        event_rel = Event._fields["move_ids"]
+        promise_rel = Promise._fields["move_ids"]
+        plan_rel = Plan._fields["move_ids"]
+        file_rel = LegalFile._fields["move_ids"]
+        scope = (
+            SQL("move.id = ANY(%s)", self.ids)
+            if not everything
+            else SQL(
+                "move.move_type = 'out_invoice' AND move.state = 'posted' "
+                "AND move.payment_state NOT IN ('paid', 'in_payment', 'reversed')"
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH moves AS (
+                    SELECT move.id, move.invoice_date_due, move.company_id
+                      FROM account_move move
+                     WHERE %(scope)s AND move.invoice_date_due IS NOT NULL
+                ),
+                interruptions AS (
+                    SELECT rel.%(event_move)s AS move_id, event.service_date AS day, 'notice' AS cause
+                      FROM %(event_table)s rel
+                      JOIN ar_collection_event event ON event.id = rel.%(event_col)s
+                      JOIN ar_collection_stage stage ON stage.id = event.stage_id
+                     WHERE rel.%(event_move)s IN (SELECT id FROM moves)
+                       AND stage.formal_notice AND event.service_date IS NOT NULL AND event.failed IS NOT TRUE
+                    UNION ALL
+                    SELECT rel.%(event_move)s, event.acknowledged_on, 'acknowledgement'
+                      FROM %(event_table)s rel
+                      JOIN ar_collection_event event ON event.id = rel.%(event_col)s
+                     WHERE rel.%(event_move)s IN (SELECT id FROM moves)
+                       AND event.kind = 'acknowledgement' AND event.acknowledged_on IS NOT NULL
+                    UNION ALL
+                    SELECT rel.%(promise_move)s, promise.create_date::date, 'promise'
+                      FROM %(promise_table)s rel
+                      JOIN ar_collection_promise promise ON promise.id = rel.%(promise_col)s
+                     WHERE rel.%(promise_move)s IN (SELECT id FROM moves)
+                    UNION ALL
+                    SELECT rel.%(plan_move)s, plan.confirmed_on, 'plan'
+                      FROM %(plan_table)s rel
+                      JOIN ar_payment_plan plan ON plan.id = rel.%(plan_col)s
+                     WHERE rel.%(plan_move)s IN (SELECT id FROM moves) AND plan.confirmed_on IS NOT NULL
+                    UNION ALL
+                    SELECT line.move_id, partial.max_date, 'payment'
+                      FROM account_partial_reconcile partial
+                      JOIN account_move_line line ON line.id = partial.debit_move_id
+                     WHERE line.move_id IN (SELECT id FROM moves)
+                    UNION ALL
+                    SELECT rel.%(file_move)s, legal_file.filing_date, 'suit'
+                      FROM %(file_table)s rel
+                      JOIN ar_legal_file legal_file ON legal_file.id = rel.%(file_col)s
+                     WHERE rel.%(file_move)s IN (SELECT id FROM moves) AND legal_file.filing_date IS NOT NULL
+                ),
+                latest AS (
+                    SELECT DISTINCT ON (move_id) move_id, day, cause
+                      FROM interruptions
+                     WHERE day IS NOT NULL
+                     ORDER BY move_id, day DESC, cause
+                ),
+                computed AS (
+                    SELECT moves.id,
+                           CASE WHEN company.ar_limitation_restart AND latest.day > moves.invoice_date_due
+                                THEN latest.day ELSE moves.invoice_date_due END AS start,
+                           CASE WHEN company.ar_limitation_restart AND latest.day > moves.invoice_date_due
+                                THEN latest.cause ELSE 'due' END AS cause,
+                           GREATEST(company.ar_limitation_years, 1) AS years
+                      FROM moves
+                      JOIN res_company company ON company.id = moves.company_id
+                      LEFT JOIN latest ON latest.move_id = moves.id
+                )
+                UPDATE account_move move
+                   SET ar_limitation_start = computed.start,
+                       ar_limitation_cause = computed.cause,
+                       ar_limitation_date = (computed.start + make_interval(years => computed.years))::date,
+                       -- A new limitation date is alerted afresh.
+                       ar_limitation_alerted = CASE
+                           WHEN move.ar_limitation_date
+                                = (computed.start + make_interval(years => computed.years))::date
+                           THEN move.ar_limitation_alerted END
+                  FROM computed
+                 WHERE move.id = computed.id
+                   AND (move.ar_limitation_start IS DISTINCT FROM computed.start
+                        OR move.ar_limitation_cause IS DISTINCT FROM computed.cause
+                        OR move.ar_limitation_date IS DISTINCT FROM
+                           (computed.start + make_interval(years => computed.years))::date)
+                """,
+                scope=scope,
+                event_table=SQL.identifier(event_rel.relation),
+                event_col=SQL.identifier(event_rel.column1),
+                event_move=SQL.identifier(event_rel.column2),
+                promise_table=SQL.identifier(promise_rel.relation),
+                promise_col=SQL.identifier(promise_rel.column1),
+                promise_move=SQL.identifier(promise_rel.column2),
+                plan_table=SQL.identifier(plan_rel.relation),
+                plan_col=SQL.identifier(plan_rel.column1),
+                plan_move=SQL.identifier(plan_rel.column2),
+                file_table=SQL.identifier(file_rel.relation),
+                file_col=SQL.identifier(file_rel.column1),
+                file_move=SQL.identifier(file_rel.column2),
+            )
+        )
+        self.invalidate_model(
+            ["ar_limitation_start", "ar_limitation_cause", "ar_limitation_date", "ar_limitation_alerted"]
+        )
+        # The customers' earliest limitation date: their dossier and the worklist show it.
+        partners = SQL("TRUE") if everything else SQL("profile.partner_id = ANY(%s)", self.commercial_partner_id.ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE ar_credit_profile profile
+                   SET limitation_date = (
+                       SELECT min(move.ar_limitation_date)
+                         FROM account_move move
+                        WHERE move.commercial_partner_id = profile.partner_id
+                          AND move.company_id = profile.company_id
+                          AND move.move_type = 'out_invoice' AND move.state = 'posted'
+                          AND move.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
+                 WHERE %s
+                """,
+                partners,
+            )
+        )
+        self.env["ar.credit.profile"].invalidate_model(["limitation_date"])
+
+    @api.model
+    def _ar_alert_limitation(self, today):
+        """One activity for the credit manager per open invoice reaching an alert threshold
+        (days before its limitation date) not alerted yet; return the activities."""
+        companies = self.env["res.company"].sudo().search([])
+        entries, alerted = [], {}
+        for company in companies:
+            thresholds = company._ar_limitation_thresholds()
+            if not thresholds:
+                continue
+            invoices = self.sudo().search(
+                [
+                    ("company_id", "=", company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "not in", ("paid", "in_payment", "reversed")),
+                    ("ar_limitation_date", "!=", False),
+                    ("ar_limitation_date", "<=", today + timedelta(days=max(thresholds))),
+                ]
+            )
+            for invoice in invoices:
+                days_left = (invoice.ar_limitation_date - today).days
+                reached = min(threshold for threshold in thresholds if days_left <= threshold)
+                if invoice.ar_limitation_alerted and invoice.ar_limitation_alerted <= reached:
+                    continue
+                alerted.setdefault(reached, self.browse())
+                alerted[reached] |= invoice
+                entries.append((invoice, company.ar_credit_manager_id, days_left))
+        activity_type = self.env.ref("ar_collections.mail_activity_type_limitation")
+        model = self.env["ir.model"]._get_id("account.move")
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(
+                [
+                    {
+                        "res_model_id": model,
+                        "res_id": invoice.id,
+                        "activity_type_id": activity_type.id,
+                        "user_id": (manager or self.env.ref("base.user_admin")).id,
+                        "summary": self.env._(
+                            "Time-barred in %(days)s days: act before %(date)s",
+                            days=days_left,
+                            date=format_date(self.env, invoice.ar_limitation_date),
+                        ),
+                        "note": self.env._(
+                            "The claim on %(invoice)s (%(customer)s, %(amount)s open) becomes time-barred on "
+                            "%(date)s. A formal notice served on the customer, its acknowledgement or a suit "
+                            "restarts the period.",
+                            invoice=invoice.name,
+                            customer=invoice.commercial_partner_id.name,
+                            amount=invoice.currency_id.format(invoice.amount_residual),
+                            date=format_date(self.env, invoice.ar_limitation_date),
+                        ),
+                        "date_deadline": today,
+                        "automated": True,
+                    }
+                    for invoice, manager, days_left in entries
+                ]
+            )
+        )
+        for threshold, invoices in alerted.items():
+            invoices.sudo()._ar_write({"ar_limitation_alerted": threshold})
+        return activities
