@@ -58,6 +58,7 @@
     ],
     "demo": [
         "demo/ar_collections_demo.xml",
+        "demo/ar_legal_path_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -21,6 +21,7 @@ from . import ar_collection_outcome
 from . import ar_collection_policy
 from . import ar_collection_promise
 from . import ar_collection_stage
+from . import ar_collections_demo
 from . import ar_credit_profile
 from . import ar_credit_profile_portal
 from . import ar_credit_rating

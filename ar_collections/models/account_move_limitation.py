@@ -61,6 +61,7 @@ class AccountMove(models.Model):
         groups=INTERNAL_USER_GROUP,
     )
     ar_limitation_alerted = fields.Integer(
+        string="Limitation Alert Sent (Days Before)",
         copy=False,
         readonly=True,
         groups=INTERNAL_USER_GROUP,

@@ -23,7 +23,7 @@ class ArLegalCost(models.Model):
     _description = "Legal Case Cost"
     _order = "date, id"
 
-    legal_file_id = fields.Many2one("ar.legal.file", string="Legal File", required=True, ondelete="cascade", index=True)
+    legal_file_id = fields.Many2one("ar.legal.file", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="legal_file_id.company_id", store=True)
     currency_id = fields.Many2one(related="legal_file_id.currency_id")
     kind = fields.Selection(COST_KINDS, required=True, default="court_fee")

@@ -223,7 +223,6 @@ class ArLegalFile(models.Model):
         self.ensure_one()
         Report = self.env["ir.actions.report"].sudo()
         Attachment = self.env["ir.attachment"].sudo()
-        _ = self.env._
         exhibits = []
         orders = self.move_ids.invoice_line_ids.sale_line_ids.order_id
         if orders:
@@ -232,23 +231,23 @@ class ArLegalFile(models.Model):
             )
             exhibits.append(
                 Exhibit(
-                    _("Sale orders %s and the documents attached to them", ", ".join(orders.mapped("name"))),
-                    _("The sale contract between the parties, its price and payment terms, and the delivery"),
+                    self.env._("Sale orders %s and the documents attached to them", ", ".join(orders.mapped("name"))),
+                    self.env._("The sale contract between the parties, its price and payment terms, and the delivery"),
                     [Report._render_qweb_pdf("sale.action_report_saleorder", orders.ids)[0], *_pdfs(documents)],
                 )
             )
         exhibits.append(
             Exhibit(
-                _("Invoices %s", ", ".join(self.move_ids.mapped("name"))),
-                _("The amounts invoiced and their due dates"),
+                self.env._("Invoices %s", ", ".join(self.move_ids.mapped("name"))),
+                self.env._("The amounts invoiced and their due dates"),
                 [Report._render_qweb_pdf("account.account_invoices", invoice.ids)[0] for invoice in self.move_ids],
             )
         )
         first_invoice = min(self.move_ids.mapped("invoice_date") or [self._today()])
         exhibits.append(
             Exhibit(
-                _("Statement of account on %s", format_date(self.env, self._today())),
-                _("The balance the debtor owes"),
+                self.env._("Statement of account on %s", format_date(self.env, self._today())),
+                self.env._("The balance the debtor owes"),
                 [
                     Report._render_qweb_pdf(
                         "ar_collections.report_statement",
@@ -266,8 +265,8 @@ class ArLegalFile(models.Model):
         if slips:
             exhibits.append(
                 Exhibit(
-                    _("Slips signed and returned by the debtor"),
-                    _("The debtor acknowledged the debt (which restarts the limitation period)"),
+                    self.env._("Slips signed and returned by the debtor"),
+                    self.env._("The debtor acknowledged the debt (which restarts the limitation period)"),
                     _pdfs(slips),
                     _not_merged(slips),
                 )
@@ -277,8 +276,10 @@ class ArLegalFile(models.Model):
         if letters or proofs:
             exhibits.append(
                 Exhibit(
-                    _("Collection letters sent and their proof of service"),
-                    _("The creditor claimed payment and the claims reached the debtor (restarting the limitation)"),
+                    self.env._("Collection letters sent and their proof of service"),
+                    self.env._(
+                        "The creditor claimed payment and the claims reached the debtor (restarting the limitation)"
+                    ),
                     _pdfs(letters.attachment_id.sudo()) + _pdfs(proofs),
                     _not_merged(proofs),
                 )
@@ -287,15 +288,15 @@ class ArLegalFile(models.Model):
         if self._replies():
             exhibits.append(
                 Exhibit(
-                    _("The debtor's replies to our collection emails and the documents attached to them"),
-                    _("What the debtor said about the debt"),
+                    self.env._("The debtor's replies to our collection emails and the documents attached to them"),
+                    self.env._("What the debtor said about the debt"),
                     _pdfs(received),
                 )
             )
         exhibits.append(
             Exhibit(
-                _("Collection ledger"),
-                _("The course of the collection: letters, calls, promises to pay and acknowledgements"),
+                self.env._("Collection ledger"),
+                self.env._("The course of the collection: letters, calls, promises to pay and acknowledgements"),
                 [Report._render_qweb_pdf("ar_collections.report_legal_cover", self.ids)[0]],
             )
         )

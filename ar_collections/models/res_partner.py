@@ -249,6 +249,7 @@ class ResPartner(models.Model):
         groups=COLLECTION_USER_GROUP,
     )
     ar_limitation_expiring = fields.Boolean(
+        string="Limitation Expiring",
         compute="_compute_ar_limitation_expiring",
         groups=COLLECTION_USER_GROUP,
         help="One of the customer's open invoices becomes time-barred within 180 days.",

@@ -16,6 +16,7 @@ from . import test_install
 from . import test_job_isolation
 from . import test_kpi
 from . import test_ledger_append_only
+from . import test_legal_cases
 from . import test_legal_path
 from . import test_letter_language
 from . import test_letters

@@ -86,6 +86,32 @@ class TestDemoData(TransactionCase):
         paused = ("northwind", "alpenblick", "crescent")  # promise, dispute, payment plan
         self.assertFalse(any(self._invoice(key).ar_stage_id for key in paused))
 
+    def test_demo_shows_the_legal_path(self):
+        """A demand served with its proof, a returned slip, an invoice near its limitation date,
+        a case in court, and (after the job) a legal file opened after served notices."""
+        summit = self._invoice("summit")
+        demand = self.env["ar.collection.event"].search([("move_ids", "in", summit.ids), ("kind", "=", "letter")])
+        self.assertEqual(demand.stage_id, self.env.ref("ar_collections.stage_demand"))
+        self.assertTrue(demand.service_date and demand.service_tracking and demand.service_proof_id)
+        mingda = self._invoice("mingda")
+        slip = self.env["ar.collection.event"].search(
+            [("move_ids", "in", mingda.ids), ("kind", "=", "acknowledgement")]
+        )
+        self.assertEqual(slip.acknowledged_amount, mingda.amount_residual)
+        self.assertEqual(mingda.ar_limitation_cause, "acknowledgement")
+        old = self._invoice("keystone_old")
+        self.assertTrue(old.ar_excluded)
+        days_left = (old.ar_limitation_date - fields.Date.to_date(old.create_date)).days
+        self.assertTrue(0 < days_left < 180, days_left)
+        case = self.env["ar.legal.file"].search([("move_ids", "in", self._invoice("keystone").ids)])
+        self.assertEqual((case.state, case.route), ("filed", "lawsuit"))
+        self.assertEqual(case.amount_costs, 3935.0)
+        self.assertEqual(self.env.company.ar_law_firm_id, self.env.ref("ar_collections.ar_demo_law_firm"))
+        self.env["ar.collection.engine"].with_context(queue_job__no_delay=True)._cron_escalate()
+        self.assertTrue(self.env["ar.legal.file"].search([("move_ids", "in", self._invoice("redwood").ids)]))
+        activities = self.env["account.move"]._cron_limitation()
+        self.assertIn(old.id, activities.mapped("res_id"), "the credit manager is warned")
+
     def test_demo_has_a_dozen_customers_one_speaking_chinese(self):
         partners = self.env["ir.model.data"].search(
             [("module", "=", "ar_collections"), ("model", "=", "res.partner"), ("name", "=like", "ar_demo_partner_%")]

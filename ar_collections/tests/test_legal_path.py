@@ -4,6 +4,7 @@ service, and letters a law firm reviews before they go out."""
 from datetime import timedelta
 
 from freezegun import freeze_time
+
 from odoo.exceptions import AccessError
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
