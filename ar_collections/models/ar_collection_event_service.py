@@ -51,6 +51,25 @@ class ArCollectionEvent(models.Model):
         for template, group in emailed.grouped(lambda event: event.stage_id.mail_template_id).items():
             group._send_stage_emails(template)
         events._close_review_activities()
+        # A customer without an email address gets the approved letter by post: someone posts it.
+        Profile = self.env["ar.credit.profile"]
+        self.env["ar.collection.engine"]._schedule_activities(
+            [
+                (
+                    profile,
+                    profile._collector(),
+                    self.env._("Print and post the %(stage)s letter", stage=event.stage_id.name),
+                    self.env._(
+                        "The %(stage)s to %(customer)s was approved: print the attached letter and post it.",
+                        stage=event.stage_id.name,
+                        customer=event.partner_id.display_name,
+                    ),
+                    None,
+                )
+                for event in events - emailed
+                for profile in [Profile._get_or_create(event.partner_id, event.company_id)]
+            ]
+        )
         events._log_in_chatters(
             {
                 event: self.env._(
