@@ -174,7 +174,7 @@ class TestLetterLanguage(LanguageCase):
         text = self._text("ar_collections.report_lawyer_letter", lawyer)
         for wording in (
             "律师函",
-            '上海明理律师事务所（以下简称“本所”）',
+            "上海明理律师事务所（以下简称“本所”）",
             "指派 李明 律师",
             "021-5888 8888",
             "liming@mingli-law.cn",
