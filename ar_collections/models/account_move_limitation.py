@@ -80,22 +80,11 @@ class AccountMove(models.Model):
         if not self and not everything:
             return
         self.env.flush_all()
-        Event, Promise, Plan, LegalFile = (
-            self.env[model]
-            for model in ("ar.collection.event", "ar.collection.promise", "ar.payment.plan", "ar.legal.file")
-        )
-        event_rel = Event._fields["move_ids"]
-        promise_rel = Promise._fields["move_ids"]
-        plan_rel = Plan._fields["move_ids"]
-        file_rel = LegalFile._fields["move_ids"]
-        scope = (
-            SQL("move.id = ANY(%s)", self.ids)
-            if not everything
-            else SQL(
-                "move.move_type = 'out_invoice' AND move.state = 'posted' "
-                "AND move.payment_state NOT IN ('paid', 'in_payment', 'reversed')"
-            )
-        )
+        event_rel = self.env["ar.collection.event"]._fields["move_ids"]
+        promise_rel = self.env["ar.collection.promise"]._fields["move_ids"]
+        plan_rel = self.env["ar.payment.plan"]._fields["move_ids"]
+        file_rel = self.env["ar.legal.file"]._fields["move_ids"]
+        scope = self._ar_open_invoice_sql("move") if everything else SQL("move.id = ANY(%s)", self.ids)
         self.env.cr.execute(
             SQL(
                 """
@@ -200,10 +189,10 @@ class AccountMove(models.Model):
                          FROM account_move move
                         WHERE move.commercial_partner_id = profile.partner_id
                           AND move.company_id = profile.company_id
-                          AND move.move_type = 'out_invoice' AND move.state = 'posted'
-                          AND move.payment_state NOT IN ('paid', 'in_payment', 'reversed'))
+                          AND %s)
                  WHERE %s
                 """,
+                self._ar_open_invoice_sql("move"),
                 partners,
             )
         )
@@ -221,10 +210,8 @@ class AccountMove(models.Model):
                 continue
             invoices = self.sudo().search(
                 [
+                    *self._ar_open_invoice_domain(),
                     ("company_id", "=", company.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "not in", ("paid", "in_payment", "reversed")),
                     ("ar_limitation_date", "!=", False),
                     ("ar_limitation_date", "<=", today + timedelta(days=max(thresholds))),
                 ]

@@ -422,22 +422,7 @@ class ArCollectionEngine(models.AbstractModel):
                 for profile in [profiles[event.partner_id, event.company_id]]
             ]
         )
-        # No email address (or a letter-only stage): the letter goes by post, and someone has to post it.
-        self._schedule_activities(
-            [
-                (
-                    profiles[event.partner_id, event.company_id],
-                    profiles[event.partner_id, event.company_id]._collector(),
-                    self.env._("Print and post the %(stage)s letter", stage=event.stage_id.name),
-                    self.env._(
-                        "%(customer)s has no email address: print the attached letter and post it.",
-                        customer=event.partner_id.display_name,
-                    ),
-                    None,
-                )
-                for event in events - emailed - to_review
-            ]
-        )
+        self._ask_to_post(events - emailed - to_review, profiles)
         kinds = dict(events._fields["kind"]._description_selection(self.env))
         events._log_in_chatters(
             {
@@ -458,6 +443,26 @@ class ArCollectionEngine(models.AbstractModel):
             }
         )
         return events
+
+    @api.model
+    def _ask_to_post(self, letters, profiles):
+        """No email address (or a letter-only stage): the letter goes by post, and the customer's
+        collector is asked to post it. ``profiles``: {(customer, company): profile}."""
+        self._schedule_activities(
+            [
+                (
+                    profiles[event.partner_id, event.company_id],
+                    profiles[event.partner_id, event.company_id]._collector(),
+                    self.env._("Print and post the %(stage)s letter", stage=event.stage_id.name),
+                    self.env._(
+                        "%(customer)s has no email address: print the attached letter and post it.",
+                        customer=event.partner_id.display_name,
+                    ),
+                    None,
+                )
+                for event in letters
+            ]
+        )
 
     @api.model
     def _stage_activity(self, plan):

@@ -52,23 +52,14 @@ class ArCollectionEvent(models.Model):
             group._send_stage_emails(template)
         events._close_review_activities()
         # A customer without an email address gets the approved letter by post: someone posts it.
+        letters = events - emailed
         Profile = self.env["ar.credit.profile"]
-        self.env["ar.collection.engine"]._schedule_activities(
-            [
-                (
-                    profile,
-                    profile._collector(),
-                    self.env._("Print and post the %(stage)s letter", stage=event.stage_id.name),
-                    self.env._(
-                        "The %(stage)s to %(customer)s was approved: print the attached letter and post it.",
-                        stage=event.stage_id.name,
-                        customer=event.partner_id.display_name,
-                    ),
-                    None,
-                )
-                for event in events - emailed
-                for profile in [Profile._get_or_create(event.partner_id, event.company_id)]
-            ]
+        self.env["ar.collection.engine"]._ask_to_post(
+            letters,
+            {
+                (event.partner_id, event.company_id): Profile._get_or_create(event.partner_id, event.company_id)
+                for event in letters
+            },
         )
         events._log_in_chatters(
             {

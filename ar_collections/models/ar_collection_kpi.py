@@ -86,12 +86,7 @@ class ArCollectionKpi(models.AbstractModel):
         """Open invoices that become time-barred within LIMITATION_WARNING_DAYS, and those already
         time-barred: count and open amount (company currency)."""
         Move = self.env["account.move"].sudo()
-        base = [
-            ("company_id", "=", company.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "not in", ("paid", "in_payment", "reversed")),
-        ]
+        base = [*Move._ar_open_invoice_domain(), ("company_id", "=", company.id)]
         horizon = today + timedelta(days=LIMITATION_WARNING_DAYS)
         [(count, at_risk)] = Move._read_group(
             [*base, ("ar_limitation_date", ">=", today), ("ar_limitation_date", "<=", horizon)],
