@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tools import SQL
 
 
@@ -23,7 +24,8 @@ def pre_init_hook(env):
 def post_init_hook(env):
     """Turn on the credit-limit setting, give every customer its credit profile, and
     initialise the invoices' collector, rating and next collection date."""
-    env["res.company"].search([]).write({"account_use_credit_limit": True})
+    # The customers that exist now (demo data included) keep their terms: onboarding starts below.
+    env["res.company"].search([]).write({"account_use_credit_limit": True, "ar_credit_onboarding_since": False})
     # The invoices' collector and rating are copied below in one statement, not per profile.
     Profile = env["ar.credit.profile"].with_context(ar_skip_move_sync=True)
     profiles = Profile._create_missing_customer_profiles()
@@ -42,6 +44,8 @@ def post_init_hook(env):
     env["account.move"].invalidate_model(["ar_collector_id", "ar_rating_id"])
     # Only open customer invoices have a next collection date.
     env["account.move"]._ar_refresh_open_invoices()
+    # From now on, new customers apply for credit; those that exist keep their terms.
+    env["res.company"].search([]).write({"ar_credit_onboarding_since": fields.Datetime.now()})
 
 
 def uninstall_hook(env):

@@ -1,3 +1,4 @@
+import math
 from datetime import date
 from urllib.parse import urlencode
 
@@ -27,6 +28,8 @@ ACTION_TEXT_FIELDS = {
 }
 # Room for the other fields of the dispute form around its file, in the request's size.
 FORM_OVERHEAD_BYTES = 64 * 1024
+# Longest text kept from a portal form field.
+MAX_TEXT = 4000
 # Largest id PostgreSQL's integer columns hold: a larger one in an address is simply not found.
 MAX_ID = 2**31 - 1
 
@@ -130,6 +133,77 @@ class ArCollectionsPortal(PortalAccount):
             ("Content-Disposition", http.content_disposition(filename)),
         ]
         return request.make_response(pdf, headers=headers)
+
+    # ------------------------------------------------------------------
+    # Credit application (a prospect applies for credit)
+    # ------------------------------------------------------------------
+
+    @http.route("/my/credit", type="http", auth="user", website=True, methods=["GET", "POST"])
+    def portal_ar_credit_application(self, **post):
+        """The customer's credit application: its status, or the form to file one."""
+        if request.env.user._is_public() or not request.env.user.share:
+            return self._ar_refusal(403, request.env._("Not available"), request.env._("This page is for customers."))
+        customer = self._ar_customer()
+        company = request.env.company
+        Application = request.env["ar.credit.application"].sudo()
+        error = None
+        if request.httprequest.method == "POST":
+            try:
+                values = self._ar_application_values(post)
+                Application._portal_apply(customer, company, values, self._ar_read_upload(post.get("credit_report")))
+                return request.redirect("/my/credit?submitted=1")
+            except (UserError, ValueError) as exc:
+                error = (
+                    exc.args[0]
+                    if isinstance(exc, UserError)
+                    else request.env._("Enter amounts as numbers and dates as dates.")
+                )
+        applications = Application.search(
+            [("partner_id", "=", customer.id), ("company_id", "=", company.id)], order="create_date desc", limit=5
+        )
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "page_name": "ar_credit",
+                "customer": customer,
+                "applications": applications,
+                "open_application": applications.filtered(lambda a: a.state in ("submitted", "first_approved"))[:1],
+                "error": error,
+                "submitted": bool(post.get("submitted")),
+                "form": post,
+            }
+        )
+        return request.render("ar_collections.portal_my_credit_application", values)
+
+    def _ar_application_values(self, post):
+        """The application's values from the portal form, typed; ValueError when one is malformed."""
+        values = {}
+        for name in ("vat", "legal_representative", "trade_references", "fiscal_year"):
+            text = post.get(name)
+            if text is not None and not isinstance(text, str):
+                raise ValueError(name)
+            if text and text.strip():
+                values[name] = text.strip()[:MAX_TEXT]
+        for name in (
+            "registered_capital",
+            "revenue",
+            "net_profit",
+            "total_assets",
+            "total_liabilities",
+            "requested_limit",
+        ):
+            amount = post.get(name)
+            if amount not in (None, ""):
+                number = float(str(amount).replace(",", ""))
+                if not math.isfinite(number) or abs(number) >= 1e15:
+                    raise ValueError(name)
+                values[name] = number
+        if post.get("registration_date"):
+            registered = fields.Date.to_date(post["registration_date"])
+            if registered > fields.Date.context_today(request.env.user):
+                raise UserError(request.env._("The registration date cannot be in the future."))
+            values["registration_date"] = registered
+        return values
 
     # ------------------------------------------------------------------
     # Collection actions on an invoice

@@ -5,9 +5,12 @@ from . import ar_report_flush_mixin
 
 # isort: split
 from . import account_move
+from . import account_move_insurance
 from . import account_move_limitation
 from . import account_move_line
 from . import account_move_portal
+from . import account_move_salesperson
+from . import account_move_write_off
 from . import account_partial_reconcile
 from . import ar_aging_report
 from . import ar_cashin_forecast
@@ -22,6 +25,11 @@ from . import ar_collection_policy
 from . import ar_collection_promise
 from . import ar_collection_stage
 from . import ar_collections_demo
+from . import ar_collections_demo_bad_debt
+from . import ar_collections_demo_onboarding
+from . import ar_collections_demo_salesperson
+from . import ar_credit_application
+from . import ar_credit_cover
 from . import ar_credit_profile
 from . import ar_credit_profile_portal
 from . import ar_credit_rating
@@ -30,11 +38,22 @@ from . import ar_legal_cost
 from . import ar_legal_file
 from . import ar_payment_plan
 from . import ar_payment_plan_line
+from . import ar_provision_rate
+from . import ar_provision_run
+from . import ar_provision_run_line
+from . import ar_salesperson_digest
+from . import ar_salesperson_report
+from . import ar_salesperson_summary
+from . import ar_write_off
 from . import ir_actions_report
 from . import mail_mail
 from . import mail_thread
 from . import payment_transaction
 from . import res_company
+from . import res_company_provision
+from . import res_company_salesperson
 from . import res_config_settings
+from . import res_config_settings_provision
+from . import res_config_settings_salesperson
 from . import res_partner
 from . import sale_order

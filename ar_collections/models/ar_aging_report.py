@@ -5,14 +5,18 @@ from odoo import models
 from odoo.tools import SQL
 
 # The aging buckets, youngest first: key, label, and the most days past due an item in the
-# bucket has (None for the last, open-ended bucket). The aging report (SQL) and the
-# statement of account (Python) both sort items with them.
+# bucket has (None for the last, open-ended bucket). The aging report (SQL), the statement of
+# account (Python), the dashboard and the bad-debt provision (its rates are per bucket) all
+# sort items with them. Past 90 days they follow the years of the aging method (账龄分析法).
 AGING_BUCKETS = [
     ("current", "Not yet due", 0),
     ("1_30", "1-30 days", 30),
     ("31_60", "31-60 days", 60),
     ("61_90", "61-90 days", 90),
-    ("over_90", "Over 90 days", None),
+    ("91_365", "91-365 days", 365),
+    ("1_2_years", "1-2 years", 730),
+    ("2_3_years", "2-3 years", 1095),
+    ("over_3_years", "Over 3 years", None),
 ]
 
 
@@ -29,6 +33,18 @@ def aging_bucket_sql(days_overdue):
         if max_days is not None
     )
     return SQL("CASE %s ELSE %s END", bounded, AGING_BUCKETS[-1][0])
+
+
+# Items owed to the customer (a negative residual: payments not matched with an invoice,
+# advances, open credit notes) are not aged: they stand apart under this key, so that no
+# bucket is negative and the buckets add up to the open invoices.
+UNAPPLIED_BUCKET = ("unapplied", "Unapplied payments and credits")
+
+
+def receivable_bucket_sql(residual, days_overdue):
+    """The aging report's key of an open receivable item, in SQL: its aging bucket when it is
+    owed to us (``residual`` positive), UNAPPLIED_BUCKET's when it is owed to the customer."""
+    return SQL("CASE WHEN %s < 0 THEN %s ELSE %s END", residual, UNAPPLIED_BUCKET[0], aging_bucket_sql(days_overdue))
 
 
 class ArAgingReport(models.Model):
@@ -50,11 +66,14 @@ class ArAgingReport(models.Model):
     stage_id = fields.Many2one("ar.collection.stage", readonly=True)
     date_maturity = fields.Date(string="Due Date", readonly=True)
     days_overdue = fields.Integer(readonly=True)
-    bucket = fields.Selection([(key, label) for key, label, _max_days in AGING_BUCKETS], string="Age", readonly=True)
+    bucket = fields.Selection(
+        [*((key, label) for key, label, _max_days in AGING_BUCKETS), UNAPPLIED_BUCKET], string="Age", readonly=True
+    )
     amount = fields.Monetary(string="Open Amount", readonly=True)
 
     @property
     def _table_query(self):
+        days = SQL("(CURRENT_DATE - COALESCE(aml.date_maturity, aml.date))")
         return SQL(
             """
             SELECT aml.id AS id,
@@ -66,7 +85,8 @@ class ArAgingReport(models.Model):
                    profile.rating_id,
                    move.ar_stage_id AS stage_id,
                    aml.date_maturity,
-                   GREATEST(CURRENT_DATE - COALESCE(aml.date_maturity, aml.date), 0) AS days_overdue,
+                   CASE WHEN aml.amount_residual < 0 THEN 0
+                        ELSE GREATEST(%(days)s, 0) END AS days_overdue,
                    %(bucket)s AS bucket,
                    aml.amount_residual AS amount
               FROM account_move_line aml
@@ -79,5 +99,6 @@ class ArAgingReport(models.Model):
                AND aml.reconciled IS NOT TRUE
                AND aml.parent_state = 'posted'
             """,
-            bucket=aging_bucket_sql(SQL("(CURRENT_DATE - COALESCE(aml.date_maturity, aml.date))")),
+            days=days,
+            bucket=receivable_bucket_sql(SQL("aml.amount_residual"), days),
         )

@@ -329,7 +329,9 @@ class ArCollectionEngine(models.AbstractModel):
             # The emails link every listed invoice to the portal: give them their tokens at once.
             self.env["account.move"].union(*(plan.listed for plan in acting))._ar_ensure_portal_tokens()
         self._communicate([plan for plan in acting if plan.stage.send_email or plan.stage.print_letter])
-        self._schedule_activities([self._stage_activity(plan) for plan in acting if plan.highest("create_activity")])
+        self._schedule_activities(
+            [entry for plan in acting if plan.highest("create_activity") for entry in self._stage_activities(plan)]
+        )
         self._put_on_hold([plan for plan in acting if plan.highest("put_on_hold")], today)
         self.env["account.move"]._ar_charge_late_fees([plan for plan in acting if plan.policy.charge_late_fees], today)
         self.env["ar.legal.file"]._open_for([plan for plan in acting if plan.highest("open_legal_file")])
@@ -465,23 +467,29 @@ class ArCollectionEngine(models.AbstractModel):
         )
 
     @api.model
-    def _stage_activity(self, plan):
-        """The activity of the highest stage passed that asks for one, as an entry of
-        `_schedule_activities`."""
+    def _stage_activities(self, plan):
+        """The activities of the highest stage passed that asks for one, as entries of
+        `_schedule_activities`: one, except for a stage whose activity is the salesperson's, where
+        each salesperson gets the listed invoices they sold (the one who sold it collects it first),
+        and the collector those without a salesperson who can work them."""
         profile, stage = plan.profile, plan.highest("create_activity")
-        users = {
-            "collector": profile._collector(),
-            "salesperson": profile.partner_id.user_id or profile._collector(),
-            "credit_manager": profile.company_id.ar_credit_manager_id or profile._collector(),
-        }
-        note = self.env._(
-            "%(stage)s: %(amount)s overdue on %(invoices)s.",
-            stage=stage.name,
-            amount=profile._money(plan.amount_due),
-            invoices=", ".join(plan.listed.mapped("name")),
-        )
-        user = users.get(stage.activity_user) or profile._collector()
-        return (profile, user, stage.activity_summary or stage.name, note, stage.activity_type_id)
+        if stage.activity_user == "salesperson":
+            by_user = plan.listed.grouped(lambda move: move._ar_salesperson() or profile._collector())
+        else:
+            user = stage.activity_user == "credit_manager" and profile.company_id.ar_credit_manager_id
+            by_user = {user or profile._collector(): plan.listed}
+        entries = []
+        for user, moves in by_user.items():
+            note = self.env._(
+                "%(stage)s: %(amount)s overdue on %(invoices)s.",
+                stage=stage.name,
+                amount=profile._money(
+                    plan.amount_due if moves == plan.listed else sum(moves.mapped("amount_residual_signed"))
+                ),
+                invoices=", ".join(moves.mapped("name")),
+            )
+            entries.append((profile, user, stage.activity_summary or stage.name, note, stage.activity_type_id))
+        return entries
 
     @api.model
     def _schedule_activity(self, profile, summary, note, user=None):

@@ -33,6 +33,8 @@ EVENT_KINDS = [
     ("note", "Note"),
     ("reply", "Customer reply"),
     ("acknowledgement", "Acknowledgement"),
+    ("write_off", "Bad-debt write-off"),
+    ("recovery", "Bad-debt recovery"),
 ]
 SERVICE_METHODS = [
     ("email", "Email"),

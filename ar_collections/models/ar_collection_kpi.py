@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -11,6 +12,9 @@ from odoo.tools import SQL
 from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import requires_group
 from .account_move_limitation import LIMITATION_WARNING_DAYS
+from .ar_aging_report import AGING_BUCKETS
+from .ar_aging_report import UNAPPLIED_BUCKET
+from .ar_aging_report import receivable_bucket_sql
 
 
 def _receivable_lines(company):
@@ -24,6 +28,42 @@ def _receivable_lines(company):
            AND aml.company_id = %s
         """,
         company.id,
+    )
+
+
+@dataclass(frozen=True)
+class ReceivablePosition:
+    """What a company's customers owe on a day, in company currency, split as an accountant reads it.
+
+    ``open_invoices``: the positive residuals of the posted receivable items (invoices and other
+    debits not fully paid): what customers owe. ``unapplied``: the negative residuals (payments not
+    matched with an invoice, advances, open credit notes), a negative amount: what is owed to them
+    until it is applied. ``net``: the two together, the balance of the receivable accounts.
+    ``overdue``: the open invoices past their due date, a part of ``open_invoices`` and never more.
+    ``aging``: ``open_invoices`` per AGING_BUCKETS key: no bucket is negative, and they add up to it.
+    """
+
+    open_invoices: float
+    unapplied: float
+    overdue: float
+    aging: dict
+
+    @property
+    def net(self):
+        return self.open_invoices + self.unapplied
+
+
+def credit_sales_sql(move, date_from, date_to):
+    """Whether the account_move aliased ``move`` is a credit sale of the period: a posted customer
+    invoice or credit note dated in it. Its amount is ``amount_total_signed`` (company currency)."""
+    return SQL(
+        "%(state)s = 'posted' AND %(type)s IN ('out_invoice', 'out_refund') AND %(date)s >= %(start)s "
+        "AND %(date)s <= %(end)s",
+        state=SQL.identifier(move, "state"),
+        type=SQL.identifier(move, "move_type"),
+        date=SQL.identifier(move, "invoice_date"),
+        start=date_from,
+        end=date_to,
     )
 
 
@@ -42,16 +82,17 @@ class ArCollectionKpi(models.AbstractModel):
         company = self.env.company
         today = fields.Date.context_today(self)
         currency = company.currency_id
+        position = self._receivable_position(company, today)
         Profile = self.env["ar.credit.profile"]
         worklist = Profile.search(
             [("company_id", "=", company.id), ("overdue_amount", ">", 0)], order="priority desc", limit=10
         )
         return {
             "currency": {"id": currency.id, "symbol": currency.symbol},
-            "totals": self._totals(company, today),
-            "dso": self._dso(company, today),
+            "totals": self._totals(company, today, position),
+            "dso": self._dso(company, today, position=position),
             "cei": self._cei_by_month(company, today),
-            "aging": self._aging(company),
+            "aging": self._aging(company, today, position),
             "stage_rates": self._collection_rate_by_stage(company, today),
             "promise_rate": self._promise_kept_rate(company, today),
             "disputes": self._dispute_reasons(company, today),
@@ -133,48 +174,93 @@ class ArCollectionKpi(models.AbstractModel):
         return self.env.cr.dictfetchall()
 
     @api.model
-    def _totals(self, company, today):
-        row = self._fetch(
+    def _receivable_position(self, company, today):
+        """The :class:`ReceivablePosition` of ``company`` on ``today``: one pass over its open
+        receivable items, each aged from its due date (else its date) as the aging report does."""
+        days = SQL("(%s::date - COALESCE(aml.date_maturity, aml.date))", today)
+        rows = self._fetch(
             SQL(
-                """SELECT COALESCE(SUM(aml.amount_residual), 0) AS open,
+                """SELECT %(bucket)s AS bucket,
+                          SUM(aml.amount_residual) AS amount,
                           COALESCE(SUM(aml.amount_residual) FILTER (
-                              WHERE aml.amount_residual > 0 AND aml.date_maturity < %(today)s), 0) AS overdue
+                              WHERE aml.amount_residual > 0 AND %(days)s > 0), 0) AS overdue
                    %(lines)s
-                   AND aml.reconciled IS NOT TRUE""",
+                   AND aml.reconciled IS NOT TRUE
+                   AND aml.amount_residual != 0
+                 GROUP BY 1""",
+                bucket=receivable_bucket_sql(SQL("aml.amount_residual"), days),
+                days=days,
                 lines=_receivable_lines(company),
-                today=today,
             )
-        )[0]
-        profiles = self.env["ar.credit.profile"].search_count(
-            [("company_id", "=", company.id), ("overdue_amount", ">", 0)]
         )
-        held = self.env["ar.credit.profile"].search_count([("company_id", "=", company.id), ("hold", "=", True)])
-        overdue_share = row["overdue"] / row["open"] * 100 if row["open"] > 0 else 0.0
-        return {**row, "overdue_share": round(overdue_share, 1), "customers_overdue": profiles, "on_hold": held}
+        amounts = {row["bucket"]: row["amount"] for row in rows}
+        aging = {key: amounts.get(key, 0.0) for key, _label, _max_days in AGING_BUCKETS}
+        round_ = company.currency_id.round
+        return ReceivablePosition(
+            open_invoices=round_(sum(aging.values())),
+            unapplied=round_(amounts.get(UNAPPLIED_BUCKET[0], 0.0)),
+            overdue=round_(sum(row["overdue"] for row in rows)),
+            aging=aging,
+        )
+
+    @api.model
+    def _totals(self, company, today, position=None):
+        """The dashboard's receivable cards, in company currency (see :class:`ReceivablePosition`):
+        ``open`` (open invoices), ``unapplied`` (payments and credits not applied, negative),
+        ``net`` (net receivable), ``overdue`` and ``overdue_share`` (percent of the open invoices).
+
+        ``customers_overdue`` counts the worklist's customers: those whose overdue invoices exceed
+        their own unapplied credits (``ar.credit.profile.overdue_amount``); ``on_hold`` the held ones.
+        """
+        position = position or self._receivable_position(company, today)
+        Profile = self.env["ar.credit.profile"]
+        profiles = Profile.search_count([("company_id", "=", company.id), ("overdue_amount", ">", 0)])
+        held = Profile.search_count([("company_id", "=", company.id), ("hold", "=", True)])
+        open_invoices = position.open_invoices
+        overdue_share = position.overdue / open_invoices * 100 if open_invoices > 0 else 0.0
+        return {
+            "open": open_invoices,
+            "unapplied": position.unapplied,
+            "net": company.currency_id.round(position.net),
+            "overdue": position.overdue,
+            "overdue_share": round(overdue_share, 1),
+            "customers_overdue": profiles,
+            "on_hold": held,
+        }
 
     @api.model
     def _credit_sales(self, company, date_from, date_to):
         """Customer invoices less credit notes, posted, dated in the period (company currency)."""
         row = self._fetch(
             SQL(
-                """SELECT COALESCE(SUM(amount_total_signed), 0) AS sales
-                     FROM account_move
-                    WHERE company_id = %(company_id)s AND state = 'posted'
-                      AND move_type IN ('out_invoice', 'out_refund')
-                      AND invoice_date >= %(date_from)s AND invoice_date <= %(date_to)s""",
-                company_id=company.id,
-                date_from=date_from,
-                date_to=date_to,
+                """SELECT COALESCE(SUM(move.amount_total_signed), 0) AS sales
+                     FROM account_move move
+                    WHERE move.company_id = %s AND %s""",
+                company.id,
+                credit_sales_sql("move", date_from, date_to),
             )
         )
         return row[0]["sales"]
 
     @api.model
-    def _dso(self, company, today, days=90):
-        """Days sales outstanding, rolling: open receivable / credit sales of the last 90 days x 90."""
+    def _dso(self, company, today, days=90, position=None):
+        """Days sales outstanding, rolling: net receivable / credit sales of the last ``days`` days
+        (today included) x ``days``; None without sales.
+
+        Both sides are net, as the ledger has them: the receivable is the open invoices less the
+        unapplied payments and credits (money received is collected, matched or not), the sales
+        are the invoices less the credit notes (see :meth:`_credit_sales`). CEI uses the same
+        ledger balance.
+        """
         sales = self._credit_sales(company, today - timedelta(days=days - 1), today)
-        open_amount = self._totals(company, today)["open"]
-        return round(open_amount / sales * days, 1) if sales > 0 else None
+        position = position or self._receivable_position(company, today)
+        return self._dso_of(position.net, sales, days)
+
+    @api.model
+    def _dso_of(self, receivable, sales, days):
+        """The DSO formula, for the company (`_dso`) and per salesperson (ar.salesperson.summary):
+        ``receivable`` / ``sales`` of ``days`` days x ``days``, in days; None without sales."""
+        return round(receivable / sales * days, 1) if sales > 0 else None
 
     @api.model
     def _balance_on(self, company, day):
@@ -216,6 +302,11 @@ class ArCollectionKpi(models.AbstractModel):
 
         CEI = (opening receivable + credit sales - closing receivable)
             / (opening receivable + credit sales - closing current receivable) x 100
+
+        The receivable is the ledger balance, the net receivable of :class:`ReceivablePosition`
+        (a payment counts as collected when received, applied or not); the current receivable is
+        what of the invoices was not yet due at the month's end, less what was applied to them by
+        then; the credit sales are the invoices less the credit notes of the month.
         """
         result = []
         first_of_month = today.replace(day=1)
@@ -232,17 +323,26 @@ class ArCollectionKpi(models.AbstractModel):
         return result
 
     @api.model
-    def _aging(self, company):
-        rows = self.env["ar.aging.report"]._read_group([("company_id", "=", company.id)], ["bucket"], ["amount:sum"])
-        amounts = dict(rows)
+    def _aging(self, company, today=None, position=None):
+        """The open invoices per aging bucket (AGING_BUCKETS, youngest first), in company currency:
+        never negative, they add up to the open invoices; unapplied payments and credits are not
+        aged (the ``unapplied`` total)."""
+        position = position or self._receivable_position(company, today or fields.Date.context_today(self))
+        labels = dict(self.env["ar.aging.report"]._fields["bucket"]._description_selection(self.env))
+        round_ = company.currency_id.round
         return [
-            {"bucket": key, "label": label, "amount": amounts.get(key, 0.0)}
-            for key, label in self.env["ar.aging.report"]._fields["bucket"]._description_selection(self.env)
+            {"bucket": key, "label": labels[key], "amount": round_(position.aging[key])}
+            for key, _label, _max_days in AGING_BUCKETS
         ]
 
     @api.model
     def _collection_rate_by_stage(self, company, today, within_days=14, months=12):
-        """Per stage: of the invoices its communications listed, the share paid within N days after."""
+        """Per stage: of the invoices its communications (emails, letters) listed in the last
+        ``months``, the share paid within ``within_days`` days after, in number of invoices.
+
+        Paid means the invoice's payment state is paid or in payment (a payment or a credit note
+        applied in full), on the date of its last reconciliation; a partly paid invoice is not paid.
+        """
         rows = self._fetch(
             SQL(
                 """
@@ -296,16 +396,23 @@ class ArCollectionKpi(models.AbstractModel):
     def _promise_kept_rate(self, company, today, months=12):
         counts = dict(
             self.env["ar.collection.promise"]._read_group(
-                [
-                    ("company_id", "=", company.id),
-                    ("state", "in", ("kept", "broken")),
-                    ("closed_on", ">=", today - relativedelta(months=months)),
-                ],
-                ["state"],
-                ["__count"],
+                self._closed_promises_domain(company, today, months), ["state"], ["__count"]
             )
         )
-        kept, broken = counts.get("kept", 0), counts.get("broken", 0)
+        return self._kept_rate(counts.get("kept", 0), counts.get("broken", 0))
+
+    @api.model
+    def _closed_promises_domain(self, company, today, months=12):
+        """The promises the kept rate counts: kept or broken in the last ``months``."""
+        return [
+            ("company_id", "=", company.id),
+            ("state", "in", ("kept", "broken")),
+            ("closed_on", ">=", today - relativedelta(months=months)),
+        ]
+
+    @api.model
+    def _kept_rate(self, kept, broken):
+        """{kept, broken, rate}: the share of closed promises kept, in percent (None without any)."""
         return {
             "kept": kept,
             "broken": broken,

@@ -66,7 +66,33 @@ class ArCreditProfile(models.Model):
 
     # ---- rating and score ----
     rating_id = fields.Many2one("ar.credit.rating", index="btree_not_null", check_company=True)
-    prepayment_required = fields.Boolean(related="rating_id.prepayment_required")
+    prepayment_required = fields.Boolean(
+        compute="_compute_prepayment_required",
+        help="Orders are confirmed only once paid: the rating asks for it, or the customer's credit is not approved "
+        "and the company's new-customer terms are prepayment.",
+    )
+    credit_state = fields.Selection(
+        [
+            ("new", "New customer"),
+            ("applied", "Application filed"),
+            ("approved", "Credit approved"),
+            ("rejected", "Application rejected"),
+        ],
+        string="Credit Status",
+        default="approved",
+        required=True,
+        readonly=True,
+        index=True,
+        help="Customers created after the addon was installed are on the company's new-customer terms until a "
+        "credit manager approves their credit application; a rejected application keeps them on prepayment.",
+    )
+    application_ids = fields.One2many("ar.credit.application", "profile_id", string="Credit Applications")
+    cover_ids = fields.One2many("ar.credit.cover", "profile_id", string="Guarantees and Cover")
+    secured_amount = fields.Monetary(
+        string="Secured",
+        readonly=True,
+        help="Guarantees, securities and credit insurance valid today, in company currency.",
+    )
     score = fields.Integer(string="Credit Score", help="0 (worst) to 100 (best), from the customer's payment history.")
     score_date = fields.Date(string="Scored On")
     score_details = fields.Json(string="Score Breakdown", groups=COLLECTION_USER_GROUP)
@@ -95,6 +121,7 @@ class ArCreditProfile(models.Model):
             ("partner", "Customer's own limit"),
             ("rating", "Rating default"),
             ("company", "Company default"),
+            ("new", "New-customer terms"),
         ],
         string="Limit From",
     )
@@ -198,6 +225,13 @@ class ArCreditProfile(models.Model):
             due = profile.oldest_due_date
             profile.oldest_overdue_days = (today - due).days if due and due < today else 0
 
+    @api.depends("rating_id.prepayment_required", "credit_state", "company_id.ar_new_customer_terms")
+    def _compute_prepayment_required(self):
+        for profile in self:
+            profile.prepayment_required = profile.rating_id.prepayment_required or self._onboarding_terms(
+                profile.company_id, profile.credit_state
+            ) == (0.0, True)
+
     @api.depends("credit_limit", "exposure")
     def _compute_available_credit(self):
         for profile in self:
@@ -250,7 +284,19 @@ class ArCreditProfile(models.Model):
                     "next_review_date": today,
                 }
             )
+            newcomers = profiles.filtered(
+                lambda profile: self._initial_credit_state(profile.company_id, profile.partner_id)
+            )
+            newcomers.sudo().write({"credit_state": "new"})
         self._refresh_limits()
+
+    @api.model
+    def _initial_credit_state(self, company, partner):
+        """'new' for a customer created after the company began credit onboarding (the addon's
+        install): it waits for an approved application. Customers that existed before keep
+        their terms, so that installing the addon blocks nobody. False when established."""
+        start = company.ar_credit_onboarding_since
+        return "new" if start and partner and partner.create_date and partner.create_date >= start else False
 
     @api.model
     def _credit_managers(self, company):
@@ -413,10 +459,10 @@ class ArCreditProfile(models.Model):
                 INSERT INTO ar_credit_profile AS p (
                     partner_id, company_id, open_receivable, overdue_amount, oldest_due_date,
                     order_uninvoiced, draft_invoiced, exposure, over_limit, priority, stage_id, exposure_date,
-                    create_uid, create_date, write_uid, write_date)
+                    credit_state, create_uid, create_date, write_uid, write_date)
                 SELECT partner_id, company_id, open_receivable, overdue_amount, oldest_due_date,
                        order_uninvoiced, draft_invoiced, open_receivable + order_uninvoiced + draft_invoiced,
-                       %(over_limit)s, priority, stage_id, now() AT TIME ZONE 'UTC',
+                       %(over_limit)s, priority, stage_id, now() AT TIME ZONE 'UTC', 'approved',
                        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
                   FROM figures
                 ON CONFLICT (partner_id, company_id) DO UPDATE SET
@@ -452,10 +498,48 @@ class ArCreditProfile(models.Model):
         rows = self.env.cr.fetchall()
         profiles = self.browse([row[0] for row in rows])
         profiles.invalidate_recordset()
-        # New rows have no limit yet: compute it (and over_limit) the ORM way.
+        # New rows have no limit yet: compute it (and over_limit) the ORM way, with their credit status.
         profiles.browse([row[0] for row in rows if row[1]])._init_new_profiles()
         profiles.browse([row[0] for row in rows if row[2]])._lift_settled_collection_holds()
         return profiles
+
+    def _refresh_secured_amounts(self):
+        """Store the cover valid today of these profiles, in one query, and their limits."""
+        if not self:
+            return
+        self.env.flush_all()
+        today = fields.Date.context_today(self)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE ar_credit_profile profile
+                   SET secured_amount = COALESCE((
+                       SELECT SUM(cover.amount_company) FROM ar_credit_cover cover
+                        WHERE cover.profile_id = profile.id AND cover.active
+                          AND cover.date_start <= %(today)s
+                          AND (cover.date_end IS NULL OR cover.date_end >= %(today)s)
+                   ), 0)
+                 WHERE profile.id = ANY(%(ids)s)
+                """,
+                today=today,
+                ids=self.ids,
+            )
+        )
+        self.invalidate_recordset(["secured_amount"])
+        self._refresh_limits()
+
+    def _secured_line(self):
+        """The sentence on the customer's cover, for the credit check's message."""
+        self.ensure_one()
+        if self.company_id.ar_cover_raises_limit:
+            return self.env._(
+                "Secured by guarantees and cover valid today: %(amount)s, counted in the credit limit.",
+                amount=self._money(self.secured_amount),
+            )
+        return self.env._(
+            "Secured by guarantees and cover valid today: %(amount)s (not counted in the credit limit).",
+            amount=self._money(self.secured_amount),
+        )
 
     def _lift_settled_collection_holds(self):
         """Holds follow the money: these customers, held by a collection stage, have nothing
@@ -470,15 +554,37 @@ class ArCreditProfile(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _effective_limit(self, company, partner=None, rating=None):
+    def _effective_limit(self, company, partner=None, rating=None, credit_state="approved", secured=0.0):
         """(limit, source) of the credit limit that applies in ``company`` to ``partner`` (a
         commercial partner; none: a customer not known yet) rated ``rating``.
 
-        The customer's own limit when it has one, else its rating's default limit, else the
-        company's default (Odoo's credit limit fallback); 0 means no limit. The one
-        definition of the limit: the stored limit, the order check, the quotation and invoice
-        warnings and the terms of a customer without a profile all come here.
+        A customer whose credit is not approved (``credit_state``) is on the company's
+        new-customer terms. Otherwise: the customer's own limit when it has one, else its
+        rating's default limit, else the company's default (Odoo's credit limit fallback); 0
+        means no limit. Valid cover (``secured``) raises a limit when the company says so.
+        The one definition of the limit: the stored limit, the order check, the quotation and
+        invoice warnings and the terms of a customer without a profile all come here.
         """
+        terms = self._onboarding_terms(company, credit_state)
+        if terms:
+            return terms[0], "new"
+        limit, source = self._base_limit(company, partner, rating)
+        if company.ar_cover_raises_limit and limit > 0 and secured > 0:
+            return limit + secured, source
+        return limit, source
+
+    @api.model
+    def _onboarding_terms(self, company, credit_state):
+        """(limit, prepayment required) of a customer whose credit is not approved in ``company``:
+        prepayment after a rejection, else the company's new-customer terms; None once approved."""
+        if credit_state == "approved":
+            return None
+        if credit_state == "rejected" or company.ar_new_customer_terms != "limit":
+            return 0.0, True
+        return company.ar_new_customer_limit, False
+
+    @api.model
+    def _base_limit(self, company, partner=None, rating=None):
         if partner and partner.with_company(company).sudo().use_partner_credit_limit:
             return partner.with_company(company).sudo().credit_limit, "partner"
         if rating and rating.default_credit_limit:
@@ -504,12 +610,46 @@ class ArCreditProfile(models.Model):
             rounding=rounding,
         )
 
+    def _base_limits(self):
+        """{profile: the limit its customer, rating or company gives, before onboarding and cover}."""
+        return {
+            profile: self._base_limit(profile.company_id, profile.partner_id, profile.rating_id)[0] for profile in self
+        }
+
+    def _check_four_eyes(self, old_limits):
+        """Refuse a limit raised by hand above the company's four-eyes threshold: it takes an
+        application approved by two credit managers (``old_limits``: ``_base_limits`` before)."""
+        for profile, limit in self._base_limits().items():
+            company = profile.company_id
+            threshold = company.ar_credit_four_eyes_limit
+            currency = company.currency_id
+            if (
+                threshold
+                and currency.compare_amounts(limit, threshold) > 0
+                and currency.compare_amounts(limit, old_limits.get(profile, 0.0)) > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "A credit limit of %(limit)s for %(customer)s is above %(threshold)s: two credit managers must "
+                        "approve it. File a credit application (Apply for Credit) instead.",
+                        limit=self._money_in(company, limit),
+                        customer=profile.partner_id.display_name,
+                        threshold=self._money_in(company, threshold),
+                    )
+                )
+
+    @api.model
+    def _money_in(self, company, amount):
+        return formatLang(self.env, amount, currency_obj=company.currency_id)
+
     def _refresh_limits(self):
         """Recompute the effective credit limit and the over-limit flag of these profiles."""
         for company, profiles in self.grouped("company_id").items():
             changes = defaultdict(list)
             for profile in profiles:
-                limit, source = self._effective_limit(company, profile.partner_id, profile.rating_id)
+                limit, source = self._effective_limit(
+                    company, profile.partner_id, profile.rating_id, profile.credit_state, profile.secured_amount
+                )
                 over = self._exceeds_limit(profile.exposure, limit, company.currency_id)
                 values = {"credit_limit": limit, "credit_limit_source": source, "over_limit": over}
                 if any(profile[name] != value for name, value in values.items()):
@@ -528,14 +668,21 @@ class ArCreditProfile(models.Model):
         self.ensure_one()
         if rating == self.rating_id:
             return self.credit_limit
-        return self._effective_limit(self.company_id, rating=rating)[0]
+        return self._effective_limit(
+            self.company_id, rating=rating, credit_state=self.credit_state, secured=self.secured_amount
+        )[0]
 
     @api.model
     def _new_customer_terms(self, company, partner=None):
-        """(limit, prepayment required) of a customer without a profile in ``company`` yet:
-        those of the rating the company's starting score gives."""
+        """(limit, prepayment required, credit state) of a customer without a profile in
+        ``company`` yet: the new-customer terms for a newcomer, else those of the rating the
+        company's starting score gives."""
+        state = self._initial_credit_state(company, partner) or "approved"
         rating = self.env["ar.credit.rating"]._rating_for_score(company.ar_credit_new_customer_score, company)
-        return self._effective_limit(company, partner, rating)[0], rating.prepayment_required
+        terms = self._onboarding_terms(company, state)
+        if terms:
+            return terms[0], terms[1], state
+        return self._effective_limit(company, partner, rating)[0], rating.prepayment_required, state
 
     def _prediction_note(self):
         """The payment prediction in one sentence, e.g. pays on average 12 days late over 23 invoices."""
@@ -601,9 +748,9 @@ class ArCreditProfile(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO ar_credit_profile (partner_id, company_id, exposure, create_uid, create_date,
-                                               write_uid, write_date)
-                SELECT partner.id, company.id, 0, %(uid)s, now() AT TIME ZONE 'UTC',
+                INSERT INTO ar_credit_profile (partner_id, company_id, exposure, credit_state, create_uid,
+                                               create_date, write_uid, write_date)
+                SELECT partner.id, company.id, 0, 'approved', %(uid)s, now() AT TIME ZONE 'UTC',
                        %(uid)s, now() AT TIME ZONE 'UTC'
                   FROM res_partner partner
                   JOIN res_company company

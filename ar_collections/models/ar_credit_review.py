@@ -49,6 +49,7 @@ class ArCreditReview(models.Model):
             ("manual", "Manual review"),
             ("rating", "Rating changed by hand"),
             ("limit", "Limit changed by hand"),
+            ("application", "Credit application"),
         ],
         required=True,
         readonly=True,

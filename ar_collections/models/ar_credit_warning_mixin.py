@@ -40,7 +40,7 @@ class ArCreditWarningMixin(models.AbstractModel):
         lines = list(dict.fromkeys(lines))  # a customer both held and blacklisted is listed once per cause
         lines += [self._ar_credit_issue_line(issue) for issue in issues if issue["rule"] not in ("blacklist", "hold")]
         payer_profile = next(
-            (i["profile"] for i in issues if i["rule"] in ("limit", "prepayment")), issues[0]["profile"]
+            (i["profile"] for i in issues if i["rule"] in ("limit", "prepayment", "new_customer")), issues[0]["profile"]
         )
         if payer_profile:
             lines.append(
@@ -51,6 +51,8 @@ class ArCreditWarningMixin(models.AbstractModel):
                     days=payer_profile.oldest_overdue_days,
                 )
             )
+            if payer_profile.secured_amount:
+                lines.append(payer_profile._secured_line())
         return "\n".join(f"- {line}" for line in lines)
 
     def _ar_credit_issue_line(self, issue):

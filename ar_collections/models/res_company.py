@@ -43,6 +43,42 @@ class ResCompany(models.Model):
         domain=lambda self: [("groups_id", "in", self.env.ref(CREDIT_MANAGER_GROUP).ids)],
         help="Receives the requests for credit approval (blocked quotations accepted online).",
     )
+    # ---- credit onboarding (信用申请) and cover ----
+    ar_credit_onboarding_since = fields.Datetime(
+        string="Credit Onboarding Since",
+        readonly=True,
+        default=fields.Datetime.now,
+        help="Customers created from this moment on (the addon's install) are on the new-customer terms until their "
+        "credit application is approved; customers that existed before keep their terms.",
+    )
+    ar_new_customer_terms = fields.Selection(
+        [("prepayment", "Prepayment only"), ("limit", "A small credit limit")],
+        string="New-Customer Terms",
+        default="prepayment",
+        required=True,
+        help="What a new customer may buy until a credit manager approves its credit application.",
+    )
+    ar_new_customer_limit = fields.Monetary(
+        string="New-Customer Limit",
+        currency_field="currency_id",
+        help="The credit limit of a new customer whose application is not approved yet (with 'A small credit limit').",
+    )
+    ar_credit_four_eyes_limit = fields.Monetary(
+        string="Second Approval Above",
+        currency_field="currency_id",
+        default=100000.0,
+        help="A credit limit above this amount, granted or raised, needs the approval of two different credit "
+        "managers (four eyes). 0: one approval is enough.",
+    )
+    ar_cover_raises_limit = fields.Boolean(
+        string="Cover Raises the Limit",
+        help="Guarantees, securities and credit insurance valid today are added to the customer's credit limit.",
+    )
+    ar_cover_expiry_days = fields.Integer(
+        string="Warn Before Cover Expires (Days)",
+        default=30,
+        help="The credit manager gets an activity this many days before a guarantee or a policy expires.",
+    )
 
     # ---- collection ----
     ar_default_policy_id = fields.Many2one(

@@ -92,6 +92,16 @@ class ResPartner(models.Model):
         string="Limit From",
         groups=INTERNAL_USER_GROUP,
     )
+    ar_credit_state = fields.Selection(
+        related=f"{PROFILE}.credit_state", depends_context=COMPANY, string="Credit Status", groups=INTERNAL_USER_GROUP
+    )
+    ar_secured_amount = fields.Monetary(
+        related=f"{PROFILE}.secured_amount",
+        depends_context=COMPANY,
+        string="Secured by Cover",
+        currency_field="ar_credit_currency_id",
+        groups=INTERNAL_USER_GROUP,
+    )
     ar_open_receivable = fields.Monetary(
         related=f"{PROFILE}.open_receivable",
         depends_context=COMPANY,
@@ -458,9 +468,11 @@ class ResPartner(models.Model):
             profiles._refresh_limits()
             return result
         old_limits = {profile.partner_id.id: profile.credit_limit for profile in profiles}
+        old_base = profiles._base_limits()
         # The inverse of use_partner_credit_limit writes credit_limit again: log once, here.
         with commercial._ar_credit_change_logged():
             result = super().write(vals)
+        profiles._check_four_eyes(old_base)
         profiles._refresh_limits()
         reason = self.env.context.get("ar_credit_reason") or self.env._("Credit limit changed by hand")
         self.env["ar.credit.review"]._log_change(
@@ -532,6 +544,32 @@ class ResPartner(models.Model):
                 "default_partner_ids": self.commercial_partner_id.ids,
                 "default_action": self.env.context.get("ar_hold_action", "hold"),
             },
+        }
+
+    @requires_group(INTERNAL_USER_GROUP)
+    def action_ar_apply_for_credit(self):
+        """A new credit application for this customer, filled with what Odoo knows of it."""
+        partner = self.commercial_partner_id[:1]
+        self.env["ar.credit.application"].check_access("create")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "ar.credit.application",
+            "view_mode": "form",
+            "target": "current",
+            "context": {"default_partner_id": partner.id, "default_vat": partner.vat},
+        }
+
+    @requires_group(COLLECTION_USER_GROUP)
+    def action_ar_view_cover(self):
+        """The customer's guarantees, securities and credit insurance."""
+        partner = self.commercial_partner_id[:1]
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Guarantees and Cover"),
+            "res_model": "ar.credit.cover",
+            "view_mode": "list,form",
+            "domain": [("partner_id", "=", partner.id)],
+            "context": {"default_partner_id": partner.id, "active_test": False},
         }
 
     @requires_group(COLLECTION_USER_GROUP)

@@ -169,15 +169,17 @@ class SaleOrder(models.Model):
             amount = self._ar_amount_company_currency()
         Profile = self.env["ar.credit.profile"]
         if payer_profile:
-            limit, prepayment = payer_profile.credit_limit, payer_profile.rating_id.prepayment_required
+            limit, prepayment = payer_profile.credit_limit, payer_profile.prepayment_required
+            credit_state = payer_profile.credit_state
         else:
-            limit, prepayment = Profile._new_customer_terms(self.company_id, payer)
+            limit, prepayment, credit_state = Profile._new_customer_terms(self.company_id, payer)
         exposure = payer_profile.exposure + pending
         over_limit = self._ar_exceeds_limit(exposure, amount, limit)
         if (over_limit or prepayment) and self._ar_fully_prepaid():
             return issues
         if prepayment:
-            issues.append({"rule": "prepayment", "profile": payer_profile})
+            rule = "prepayment" if payer_profile.rating_id.prepayment_required else "new_customer"
+            issues.append({"rule": rule, "profile": payer_profile, "customer": payer, "credit_state": credit_state})
         if over_limit:
             issues.append(
                 {"rule": "limit", "profile": payer_profile, "amount": amount, "limit": limit, "exposure": exposure}
@@ -212,6 +214,16 @@ class SaleOrder(models.Model):
         return self._ar_blocked_message(header, summary)
 
     def _ar_credit_issue_line(self, issue):
+        if issue["rule"] == "new_customer":
+            states = dict(self.env["ar.credit.profile"]._fields["credit_state"]._description_selection(self.env))
+            return self.env._(
+                "%(customer)s has no approved credit (%(state)s): payment in advance is required, %(paid)s paid of "
+                "%(total)s. File a credit application for a credit manager to approve.",
+                customer=issue["customer"].display_name,
+                state=states.get(issue["credit_state"], issue["credit_state"]),
+                paid=formatLang(self.env, self.amount_paid, currency_obj=self.currency_id),
+                total=formatLang(self.env, self.amount_total, currency_obj=self.currency_id),
+            )
         if issue["rule"] == "prepayment":
             return self.env._(
                 "Rating %(rating)s requires payment in advance: %(paid)s paid of %(total)s.",

@@ -57,10 +57,19 @@ class ArCollectionsCommon(AccountTestInvoicingCommon):
         # ledger entries run as the superuser): "today" is the same day for all, even at midnight.
         tz = cls.env.ref("base.user_root").tz
         (cls.env.user | cls.env.ref("base.public_user")).sudo().tz = tz
+        # The suite's customers are established ones, as those a company has when it installs the
+        # addon: they keep the terms of their rating. The onboarding tests turn onboarding on.
+        cls.env["res.company"].search([]).ar_credit_onboarding_since = False
         cls.ar_product = cls._create_product(name="Collection Test Product", lst_price=100.0, taxes_id=[])
         cls.customer = cls._ar_customer("Acme Retail")
 
     # ---- partners and users -------------------------------------------------
+
+    @classmethod
+    def _create_company(cls, **create_values):
+        company = super()._create_company(**create_values)
+        company.ar_credit_onboarding_since = False
+        return company
 
     @classmethod
     def _ar_customer(cls, name, **values):

@@ -1,6 +1,7 @@
 import io
 import runpy
 from contextlib import redirect_stdout
+from datetime import timedelta
 from pathlib import Path
 from unittest.mock import patch
 
@@ -111,6 +112,31 @@ class TestDemoData(TransactionCase):
         self.assertTrue(self.env["ar.legal.file"].search([("move_ids", "in", self._invoice("redwood").ids)]))
         activities = self.env["account.move"]._cron_limitation()
         self.assertIn(old.id, activities.mapped("res_id"), "the credit manager is warned")
+
+    def test_demo_shows_onboarding_and_cover(self):
+        prospect = self.env.ref("ar_collections.ar_demo_partner_hengyuan")
+        application = self.env["ar.credit.application"].search([("partner_id", "=", prospect.id)])
+        self.assertEqual((application.state, application.kind), ("submitted", "new"))
+        self.assertTrue(application.needs_second_approval, "150,000 is above the four-eyes threshold")
+        self.assertTrue(application.activity_ids, "a credit manager has it to decide")
+        self.assertEqual(application.profile_id.credit_state, "applied")
+        self.assertTrue(application.profile_id.prepayment_required)
+        summit = self.env.ref("ar_collections.ar_demo_partner_summit")
+        self.assertEqual(summit.with_company(self.env.ref("base.main_company")).ar_secured_amount, 50000.0)
+        northwind = self._invoice("northwind")
+        install_date = fields.Date.to_date(northwind.create_date)
+        self.assertEqual(northwind.ar_insurer_deadline, install_date + timedelta(days=5))
+        self.assertIn("credit insurer", northwind.activity_ids.summary)
+
+    def test_demo_proposes_a_bad_debt_provision_and_shows_a_salespersons_receivables(self):
+        run = self.env["ar.provision.run"].search([("company_id", "=", self.env.ref("base.main_company").id)])
+        self.assertEqual((len(run), run.state, run.move_id.state), (1, "proposed", "draft"))
+        keystone = run.line_ids.filtered(lambda line: line.partner_id.name == "Keystone Hardware")
+        self.assertGreater(keystone.adjustment, 0, "the old Keystone invoice is in the 2-3 years bucket")
+        wang = self.env["res.users"].search([("login", "=", "salesperson")])
+        rows = self.env["ar.salesperson.report"].with_user(wang).search([])
+        self.assertTrue(rows)
+        self.assertEqual(rows.user_id, wang, "a salesperson sees their own customers only")
 
     def test_demo_has_a_dozen_customers_one_speaking_chinese(self):
         partners = self.env["ir.model.data"].search(

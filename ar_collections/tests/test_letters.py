@@ -148,7 +148,7 @@ class TestLetterContents(LetterCase):
         self.assertEqual(statement["opening"], 1000.0)
         self.assertEqual([line["debit"] - line["credit"] for line in statement["lines"]], [500.0, -300.0, -100.0])
         self.assertEqual(statement["closing"], 1100.0)
-        self.assertEqual(statement["aging"]["over_90"], 0.0)
+        self.assertEqual(statement["aging"]["91_365"], 0.0)
         self.assertEqual(statement["aging"]["61_90"], 700.0)
         self.assertEqual(statement["aging"]["current"], 500.0 - 100.0)
         html = self._html(

@@ -7,9 +7,10 @@ import { formatMonetary } from "@web/views/fields/formatters";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 
 /**
- * The Collections dashboard: the figures a manager looks at first (open and overdue
- * receivable, DSO, CEI, aging, collection rate per stage, promises, disputes, outcomes,
- * the 13-week cash-in forecast and the top of the worklist), from one server call.
+ * The Collections dashboard: the figures a manager looks at first (open invoices, unapplied
+ * payments and credits, net receivable, overdue, DSO, CEI, aging of the open invoices,
+ * collection rate per stage, promises, disputes, outcomes, the 13-week cash-in forecast and
+ * the top of the worklist), from one server call.
  */
 export class CollectionDashboard extends Component {
     static props = { ...standardActionServiceProps };
