@@ -63,6 +63,15 @@ def uninstall_hook(env):
     # that the addon's own data (demo customers, stages, ratings) can be deleted.
     env.cr.execute(SQL("DELETE FROM ar_collection_event"))
     env.cr.execute(SQL("DELETE FROM ar_credit_review"))
+    # Applications, cover, write-offs and provision runs name demo customers and entries too.
+    for table in (
+        "ar_credit_application",
+        "ar_credit_cover",
+        "ar_write_off",
+        "ar_provision_run_line",
+        "ar_provision_run",
+    ):
+        env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
     env.invalidate_all()
     demo_invoice_ids = (
         env["ir.model.data"]

@@ -16,6 +16,13 @@ class ArCollectionsDemo(models.AbstractModel):
     _description = "Collections Demo Data"
 
     @api.model
+    def _name_demo_record(self, record, name):
+        """Give a demo record made by code its XML id, so that the uninstall finds it as the demo's."""
+        self.env["ir.model.data"].create(
+            {"module": "ar_collections", "name": name, "model": record._name, "res_id": record.id, "noupdate": True}
+        )
+
+    @api.model
     def _load_legal_path(self):
         """The legal path in the demo: a demand served by post (Summit), a demand and a lawyer letter
         served (Redwood, whose legal file is next), a returned slip (Mingda), a case in court

@@ -18,6 +18,8 @@ class ArCollectionsDemo(models.AbstractModel):
         expense = Account.create(
             {"code": "670100", "name": "Credit Impairment Loss (信用减值损失)", "account_type": "expense"}
         )
+        self._name_demo_record(allowance, "ar_demo_account_allowance")
+        self._name_demo_record(expense, "ar_demo_account_bad_debt_expense")
         journal = self.env["account.journal"].search(
             [("type", "=", "general"), ("company_id", "=", company.id)], order="sequence, id", limit=1
         )
@@ -30,4 +32,6 @@ class ArCollectionsDemo(models.AbstractModel):
         )
         run = self.env["ar.provision.run"].with_company(company).create({"company_id": company.id})
         run.action_compute()
+        if run.move_id:
+            self._name_demo_record(run.move_id, "ar_demo_move_provision")
         return run

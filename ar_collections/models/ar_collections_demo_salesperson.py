@@ -19,22 +19,8 @@ class ArCollectionsDemo(models.AbstractModel):
         and Crescent; Marc Demo (Pre-Sales) to Pioneer, Greenway and Northwind. Mingda paid a new
         invoice today: collected this month."""
         ref = self.env.ref
-        key_accounts = self.env["crm.team"].create({"name": "Key Accounts"})
-        wang = (
-            self.env["res.users"]
-            .with_context(no_reset_password=True)
-            .create(
-                {
-                    "name": "Wang Fang",
-                    "login": "salesperson",
-                    "password": "salesperson",
-                    "email": "wang.fang@yourcompany.example.com",
-                    "lang": "zh_CN",
-                    "groups_id": [Command.set([ref("base.group_user").id, ref("sales_team.group_sale_salesman").id])],
-                }
-            )
-        )
-        self.env["crm.team.member"].create({"crm_team_id": key_accounts.id, "user_id": wang.id})
+        key_accounts = ref("ar_collections.ar_demo_team_key_accounts")
+        wang = ref("ar_collections.ar_demo_user_salesperson")
         for user, team, keys in (
             (wang, key_accounts, ("mingda", "summit", "crescent")),
             (ref("base.user_demo"), ref("sales_team.crm_team_1"), ("pioneer", "greenway", "northwind")),
@@ -67,6 +53,7 @@ class ArCollectionsDemo(models.AbstractModel):
             }
         )
         invoice.action_post()
+        self._name_demo_record(invoice, "ar_demo_invoice_mingda_paid")
         self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
             {"payment_date": today}
         )._create_payments()

@@ -351,7 +351,15 @@ class ArCreditApplication(models.Model):
             values["property_payment_term_id"] = (self.approved_payment_term_id or self.requested_payment_term_id).id
         with partner._ar_credit_change_logged():  # the history row below is the log
             partner.write(values)
-        profile.write({"credit_state": "approved", "rating_id": (self.approved_rating_id or profile.rating_id).id})
+        rating = self.approved_rating_id or profile.rating_id
+        # The credit manager has just reviewed the customer: the review job leaves it until the next review.
+        profile.write(
+            {
+                "credit_state": "approved",
+                "rating_id": rating.id,
+                "next_review_date": profile._review_date_after(rating.review_interval_months or 6),
+            }
+        )
         profile._refresh_limits()
         self.env["ar.credit.review"]._log_change(
             "application",

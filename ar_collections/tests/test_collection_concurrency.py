@@ -115,6 +115,8 @@ class TestConcurrentOrderConfirmations(BaseCase):
     def test_the_second_confirmation_waits_and_is_refused_with_the_figures(self):
         with self.registry_.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            # An established customer (the onboarding tests cover new ones).
+            env.company.ar_credit_onboarding_since = False
             customer = env["res.partner"].create(
                 {"name": "Concurrent Buyer", "is_company": True, "use_partner_credit_limit": True}
             )

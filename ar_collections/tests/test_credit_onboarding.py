@@ -113,6 +113,8 @@ class TestCreditApplication(OnboardingCase):
         self.assertIn(application.name, history.reason)
         self.assertIn("Audited, sound", history.reason)
         self.assertFalse(application.activity_ids, "the decision closes the activity")
+        self.env["ar.credit.review"]._cron_review_due()
+        self.assertEqual((profile.credit_limit, profile.rating_id.code), (25000.0, "A"), "the job keeps the decision")
         self.assertEqual(self._ar_sale_order(self.newcomer, 24000.0, confirm=True).state, "sale")
 
     def test_a_rejected_application_keeps_prepayment_even_with_a_small_limit(self):

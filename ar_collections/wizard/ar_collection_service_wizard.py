@@ -62,6 +62,7 @@ class ArCollectionServiceWizard(models.TransientModel):
                 )
             )
         event.sudo()._record_service(self.method, self.date, self.carrier, self.tracking, proof)
+        tracking = f", {self.carrier} {self.tracking}" if self.tracking else ""
         event.sudo()._log_in_chatters(
             {
                 event: self.env._(
@@ -69,7 +70,7 @@ class ArCollectionServiceWizard(models.TransientModel):
                     letter=event.stage_id.name or event.name,
                     date=self.date,
                     method=dict(self._fields["method"]._description_selection(self.env))[self.method],
-                    tracking=f", {self.carrier} {self.tracking}" if self.tracking else "",
+                    tracking=tracking,
                 )
             }
         )
