@@ -44,7 +44,11 @@ def post_init_hook(env):
     env["account.move"].invalidate_model(["ar_collector_id", "ar_rating_id"])
     # Only open customer invoices have a next collection date.
     env["account.move"]._ar_refresh_open_invoices()
-    # From now on, new customers apply for credit; those that exist keep their terms.
+    # The customers that exist now (demo data included) keep their terms; from now on, new
+    # customers apply for credit. A profile the data made before gets its rating's terms back.
+    established = env["ar.credit.profile"].search([("credit_state", "=", "new")])
+    established.write({"credit_state": "approved"})
+    established._refresh_limits()
     env["res.company"].search([]).write({"ar_credit_onboarding_since": fields.Datetime.now()})
 
 
