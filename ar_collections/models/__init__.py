@@ -51,9 +51,7 @@ from . import mail_thread
 from . import payment_transaction
 from . import res_company
 from . import res_company_provision
-from . import res_company_salesperson
 from . import res_config_settings
 from . import res_config_settings_provision
-from . import res_config_settings_salesperson
 from . import res_partner
 from . import sale_order

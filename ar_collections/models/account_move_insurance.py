@@ -13,6 +13,9 @@ from ..tools.groups import COLLECTION_USER_GROUP
 from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import requires_group
 
+# Credit insurance on invoices lives apart from the collection rules (account_move.py).
+# pylint: disable=consider-merging-classes-inherited
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"

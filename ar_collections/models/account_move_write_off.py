@@ -10,6 +10,9 @@ from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import requires_group
 from .ar_write_off import WRITE_OFF_STATES
 
+# Write-offs on invoices live apart from the collection rules (account_move.py).
+# pylint: disable=consider-merging-classes-inherited
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"

@@ -4,6 +4,9 @@ proposing its adjusting entry as a draft for the accountant to post."""
 from odoo import api
 from odoo import models
 
+# Each feature's demo loader lives in its own file.
+# pylint: disable=consider-merging-classes-inherited
+
 
 class ArCollectionsDemo(models.AbstractModel):
     _inherit = "ar.collections.demo"

@@ -4,6 +4,9 @@ and the insurer's reporting deadline of an insured customer's overdue invoice.""
 from odoo import api
 from odoo import models
 
+# Each feature's demo loader lives in its own file.
+# pylint: disable=consider-merging-classes-inherited
+
 
 class ArCollectionsDemo(models.AbstractModel):
     _inherit = "ar.collections.demo"

@@ -9,6 +9,9 @@ from odoo import api
 from odoo import fields
 from odoo import models
 
+# Each feature's demo loader lives in its own file.
+# pylint: disable=consider-merging-classes-inherited
+
 
 class ArCollectionsDemo(models.AbstractModel):
     _inherit = "ar.collections.demo"

@@ -109,8 +109,8 @@ class ArCreditApplication(models.Model):
         help="统一社会信用代码 (18 characters) for a company registered in China, else its VAT number.",
     )
     registration_date = fields.Date(string="Registered On")
-    registered_capital = fields.Monetary(string="Registered Capital")
-    legal_representative = fields.Char(string="Legal Representative")
+    registered_capital = fields.Monetary()
+    legal_representative = fields.Char()
     trade_references = fields.Text(
         help="Suppliers the customer buys from on credit: name, contact, since when, usual amount, how it pays.",
     )

@@ -202,6 +202,11 @@ class ResCompany(models.Model):
         default=5,
         help="Promises, disputes and plan requests a customer can submit in the portal in 24 hours.",
     )
+    ar_salesperson_digest = fields.Boolean(
+        string="Monthly Digest to Salespeople",
+        help="On the first day of each month, email each salesperson the overdue invoices of their customers: "
+        "the one who sold it collects it first.",
+    )
     ar_statement_monthly = fields.Boolean(
         string="Monthly Statements",
         help="On the first day of each month, email a statement of account to every customer with an open balance.",

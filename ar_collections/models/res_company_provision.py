@@ -7,6 +7,9 @@ from odoo import models
 from odoo.exceptions import UserError
 from odoo.exceptions import ValidationError
 
+# The bad-debt settings live beside their feature.
+# pylint: disable=consider-merging-classes-inherited
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"

@@ -47,6 +47,7 @@ class ResConfigSettings(models.TransientModel):
     ar_letter_signatory = fields.Char(related="company_id.ar_letter_signatory", readonly=False)
     ar_stamp_image = fields.Binary(related="company_id.ar_stamp_image", readonly=False)
     ar_statement_monthly = fields.Boolean(related="company_id.ar_statement_monthly", readonly=False)
+    ar_salesperson_digest = fields.Boolean(related="company_id.ar_salesperson_digest", readonly=False)
 
     def _inverse_account_default_credit_limit(self):
         # EXTENDS account: customers without a limit of their own follow the company default.

@@ -6,6 +6,9 @@ from odoo import models
 from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import requires_group
 
+# The bad-debt settings live beside their feature.
+# pylint: disable=consider-merging-classes-inherited
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
