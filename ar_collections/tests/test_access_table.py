@@ -165,6 +165,26 @@ class TestRolesOverJsonRpc(HttpCase, ArCollectionsCommon):
             "credit_manager", "sale.order", "create", {"partner_id": self.customer.id, "ar_credit_released_amount": 1.0}
         )
 
+    def test_cover_write_offs_and_provisions_are_refused_below_their_role(self):
+        cover = {"name": "FORGED", "kind": "guarantee", "partner_id": self.customer.id, "amount": 1e9}
+        for role in ("salesman", "collector"):
+            self._assert_refused(role, "ar.credit.cover", "create", cover)
+            self._assert_refused(role, "ar.provision.run", "create", {"company_id": self.env.company.id})
+        self._assert_refused("salesman", "account.move", "action_ar_insurer_notified", self.invoice.ids)
+        self._assert_refused("salesman", "ar.write.off", "create", {"move_id": self.invoice.id, "reason": "Gone"})
+        self.assertIsNone(
+            self._call("collector", "ar.write.off", "create", {"move_id": self.invoice.id, "reason": "Bankrupt"})
+        )
+        write_off = self.env["ar.write.off"].search([("move_id", "=", self.invoice.id)])
+        self.assertEqual(write_off.state, "requested")
+        for values in ({"state": "written_off"}, {"amount": 1.0}):
+            self._assert_refused("collector", "ar.write.off", "write", write_off.ids, values)
+        self._assert_refused("collector", "ar.write.off", "action_approve", write_off.ids)
+        self._assert_refused("collector", "ar.write.off", "action_refuse", write_off.ids)
+        self.assertEqual(write_off.state, "requested")
+        self.assertEqual(self.invoice.payment_state, "not_paid")
+        self.assertFalse(self.env["ar.credit.cover"].search([("name", "=", "FORGED")]))
+
     def test_a_public_visitor_calls_nothing(self):
         self.authenticate(None, None)
         params = {"model": "account.move", "method": "action_ar_send_now", "args": [self.invoice.ids], "kwargs": {}}
