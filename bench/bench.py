@@ -21,19 +21,31 @@ try:
 except ImportError:
     sys.exit("Odoo 18.0 is not importable by this Python: see README.md, Prerequisites.")
 
+import capacity
+import first_day
 import measures
+import night_jobs
 import oca
+import overhead
 import queue_runs
 from dataset import Dataset
 from harness import Harness
 
-SIZES = {"default": (20_000, 100_000), "quick": (2_000, 10_000)}
+SIZES = {
+    "default": (20_000, 100_000),
+    "quick": (2_000, 10_000),
+    "large": (200_000, 1_000_000),
+    "smoke": (600, 3_000),
+}
+# The smoke run's batches: small enough for several queue jobs, one of them killed midway (2b).
+SMOKE_BATCH_SIZE = 50
 
 
 def run(bench):
     """The whole benchmark on a new database; the results file replaced (not in a smoke run)."""
     oca.install_addons()
     customers, invoices = bench.args.customers, bench.args.invoices
+    large = bench.args.large
     bench.configure()
     bench.drop_database(bench.db)
     print(f"Creating {bench.db} (account, sale_management)...", flush=True)
@@ -41,25 +53,49 @@ def run(bench):
     with bench.env() as env:
         dataset = Dataset(env, customers, invoices)
         bench.measure(f"Generate {customers:,} customers and {invoices:,} posted invoices", dataset.build)
+        overhead.add_customers(env)
         checked, partials = dataset.check()
         print(f"  consistent: {checked:,} invoices, {partials:,} reconciliations", flush=True)
         env.cr.commit()
-    oca_db = oca.prepare_copy(bench) if not bench.args.skip_oca else None
+    oca_db = oca.prepare_copy(bench) if not (bench.args.skip_oca or large) else None
+    plain_db = overhead.prepare_plain_copy(bench) if not large else None
     bench.timed("7a. Install ar_collections into the generated database", lambda: bench.odoo("-i", "ar_collections"))
     bench.timed("7a. Upgrade ar_collections", lambda: bench.odoo("-u", "ar_collections"))
-    queue_db = queue_runs.prepare_copy(bench) if not bench.args.skip_queue else None
+    if bench.args.smoke:
+        with bench.env() as env:
+            env["res.company"].search([]).ar_collection_batch_size = SMOKE_BATCH_SIZE
+            env.cr.commit()
+    queue_db = queue_runs.prepare_copy(bench) if not (bench.args.skip_queue or large) else None
+    day1_db = first_day.prepare_copy(bench) if not large else None
+    if plain_db:
+        overhead.measure_plain(bench, plain_db)
+        bench.drop_database(plain_db)
     with bench.env() as env:
         measures.escalation(bench, env)
-        measures.order_check(bench, env)
-        measures.exposure(bench, env)
-        measures.searches(bench, env)
+        if not large:
+            measures.order_check(bench, env)
+            measures.exposure(bench, env)
+            overhead.measure_ours(bench, env)
+            measures.searches(bench, env)
+        measures.exposure_job(bench, env)
         measures.review(bench, env)
-        measures.kpi_dashboard(bench, env)
-        measures.letters(bench, env)
+        if not large:
+            measures.kpi_dashboard(bench, env)
+            measures.letters(bench, env)
+            night_jobs.statements(bench, env)
+            night_jobs.follow_ups(bench, env)
+    if day1_db:
+        first_day.measure(bench, day1_db)
+        bench.drop_database(day1_db)
     if queue_db:
         queue_runs.measure_speedup(bench, queue_db)
+        queue_runs.measure_two_nodes(bench, queue_db)
     if oca_db:
         oca.compare(bench, oca_db)
+    if large:
+        capacity.compare_with_default(bench)
+    elif not bench.args.smoke:
+        capacity.model(bench)
     if not bench.args.smoke:
         bench.write_results()
 
@@ -82,6 +118,12 @@ def run_queue_only(bench):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 customers and 10,000 invoices")
+    parser.add_argument(
+        "--large",
+        action="store_true",
+        help="10x the default size (200,000 customers, 1,000,000 invoices): the dataset, install, upgrade and "
+        "the nightly jobs, compared per customer with the default size's results",
+    )
     parser.add_argument("--db", default="ar_bench")
     parser.add_argument("--customers", type=int)
     parser.add_argument("--invoices", type=int)
@@ -93,11 +135,12 @@ def main():
     parser.add_argument(
         "--smoke",
         action="store_true",
-        help="CI: the quick size, a few letters, checks only (no timing is judged), no results file",
+        help="CI: 600 customers, a few letters, checks only (no timing is judged), no results file",
     )
     args = parser.parse_args()
     args.quick = args.quick or args.smoke
-    default_customers, default_invoices = SIZES["quick" if args.quick else "default"]
+    size = "smoke" if args.smoke else "quick" if args.quick else "large" if args.large else "default"
+    default_customers, default_invoices = SIZES[size]
     args.customers = args.customers or default_customers
     args.invoices = args.invoices or default_invoices
     bench = Harness(args)

@@ -1,7 +1,7 @@
 """The benchmark's harness: the run's state, the database it works on and its copies, how one
 step is measured (wall time, SQL queries, the process's peak RSS), the correctness checks
 that fail the run, and the results table, printed as it goes and written to bench/RESULTS.md
-(bench/RESULTS-quick.md at the quick size).
+(bench/RESULTS-quick.md and bench/RESULTS-large.md at the other sizes).
 
 The measures (measures.py, oca.py, queue_runs.py) record their rows through a ``Harness``;
 none times, prints or writes a row itself.
@@ -57,14 +57,25 @@ class Harness:
         self.db = args.db
         self.addons_path = odoo_addons_path()
         self.rows = []
+        self.sql_seconds = {}  # measure label: seconds spent waiting for its SQL queries
+        # Sections of text written after the table (the capacity model): lists of lines.
+        self.sections = []
         self.problems = []
         self.last_wall = None
+        self.last_queries = None
         # Figures a measure leaves for a later one: the escalation's (1) for the queue_job
         # runs' check (2) and the ratios with OCA (7), OCA's per-customer costs for those ratios.
         self.contacted = None
+        self.escalation_batches = None
+        self.escalation_batch_size = None
         self.escalation_ms_per_customer = None
         self.oca_lines_ms_per_customer = None
         self.oca_ms_per_customer = None
+        self.oca_day1_ms_per_customer = None
+        # Plain Odoo's queries for the same order and payment (3b, 4b), for the overheads.
+        self.plain_queries = None
+        # The first day's figures (1b), for OCA's first day and the capacity model.
+        self.day1 = None
         # The partner searches' query plans (5), for the results file.
         self.explain_over_limit = ""
         self.explain_review_due = ""
@@ -123,12 +134,25 @@ class Harness:
             print(f"  PROBLEM: {problem}", flush=True)
 
     def measure(self, label, function, note=""):
-        """Run ``function`` and record its wall time, SQL query count and the peak RSS."""
+        """Run ``function`` and record its wall time, SQL query count and the peak RSS; the time
+        its queries took, as this process waited for them, kept in ``sql_seconds``."""
         queries = sql_db.sql_counter
+        waited = [0.0]
+        execute = sql_db.Cursor.execute
+
+        def timed_execute(cursor, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return execute(cursor, *args, **kwargs)
+            finally:
+                waited[0] += time.perf_counter() - started
+
         started = time.perf_counter()
-        result = function()
+        with patched(sql_db.Cursor, "execute", timed_execute):
+            result = function()
+        self.sql_seconds[label] = waited[0]
         wall = self.last_wall = time.perf_counter() - started
-        count = sql_db.sql_counter - queries
+        count = self.last_queries = sql_db.sql_counter - queries
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         self.record(label, wall, count, rss, note if not callable(note) else note(result))
         return result
@@ -155,8 +179,12 @@ class Harness:
 
     # ---- results ------------------------------------------------------------------
 
+    def size(self):
+        return "quick" if self.args.quick else "large" if getattr(self.args, "large", False) else "default"
+
     def results_path(self):
-        return os.path.join(HERE, "RESULTS.md" if not self.args.quick else "RESULTS-quick.md")
+        """bench/RESULTS.md at the default size, bench/RESULTS-<size>.md at the others."""
+        return os.path.join(HERE, "RESULTS.md" if self.size() == "default" else f"RESULTS-{self.size()}.md")
 
     def table(self):
         """The rows as a Markdown table."""
@@ -178,7 +206,7 @@ class Harness:
             "# Benchmark results",
             "",
             f"Run on {fields.Datetime.now():%Y-%m-%d %H:%M} UTC, size "
-            f"{'quick' if self.args.quick else 'default'}: {self.args.customers:,} customers, "
+            f"{self.size()}: {self.args.customers:,} customers, "
             f"{self.args.invoices:,} invoices.",
             f"Machine: {models[0] if models else cpu}, {os.cpu_count()} CPU, {mem:.0f} GiB RAM, "
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}, "
@@ -194,6 +222,7 @@ class Harness:
             self.explain_review_due,
             "```",
             "",
+            *self.sections,
         ]
         target = self.results_path()
         with open(target, "w", encoding="utf-8") as file:

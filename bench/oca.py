@@ -1,13 +1,17 @@
 """The comparison with OCA's credit control (7): the OCA addons the benchmark runs, installed
 from PyPI; a copy of the generated database with OCA's account_credit_control and
-sale_financial_risk instead of ours; their credit line generation, emails and order check
-measured on it; and the ratios of their figures to ours.
+sale_financial_risk instead of ours; their credit line generation, emails, first day (7b:
+emails with letters through the same wkhtmltopdf and SMTP sink, printed letters) and order
+check measured on it; and the like-for-like ratios of their costs per customer to ours.
 """
 
 import os
 import subprocess
 import sys
+import tempfile
 
+import first_day
+import servers
 from dataset import customer_with_invoices
 from dataset import quotation
 from harness import PLACEHOLDER_PDF
@@ -49,7 +53,8 @@ def prepare_copy(bench):
 
 
 def compare(bench, copy):
-    """OCA's credit lines, emails and order check measured on ``copy``, then the ratios."""
+    """OCA's credit lines, emails, first day and order check measured on ``copy``, then the
+    like-for-like ratios."""
     with bench.on_database(copy), bench.env() as env:
         policy = env.ref("account_credit_control.credit_control_3_time")
         receivable = env["res.partner"].search([("name", "=", "Bench Template")]).property_account_receivable_id
@@ -66,7 +71,8 @@ def compare(bench, copy):
         )
         bench.oca_lines_ms_per_customer = bench.last_wall / max(len(run.line_ids.partner_id), 1) * 1000
         env.cr.commit()
-        _emails(bench, env, run)
+        sampled = _emails(bench, env, run)
+        _first_day(bench, env, run, sampled)
         partner = customer_with_invoices(env, "Bench OCA risk customer", 1000)
         partner.write(
             {
@@ -91,8 +97,9 @@ def compare(bench, copy):
 def _emails(bench, env, run):
     """OCA's second step, which our escalation does in the same run: the credit controller
     marks the lines to send, then the emails go out, one communication per customer and
-    level. Sampled, reported per customer next to ours."""
-    sample = 200 if bench.args.quick else 1000
+    level. Sampled, reported per customer next to ours (both without their PDF). Return the
+    customers sampled."""
+    sample = 50 if bench.args.smoke else 200 if bench.args.quick else 1000
     email_lines = run.line_ids.filtered(lambda line: line.channel == "email")
     partners = email_lines.partner_id[:sample]
     lines = email_lines.filtered(lambda line: line.partner_id in partners)
@@ -116,31 +123,101 @@ def _emails(bench, env, run):
     )
     bench.oca_ms_per_customer = bench.last_wall / max(len(partners), 1) * 1000
     bench.expect(partners, "OCA's credit control generated no email line")
+    # These emails carry placeholders: they never leave.
+    env["mail.mail"].search([("state", "=", "outgoing")]).unlink()
+    env.cr.commit()
+    return partners
+
+
+def _first_day(bench, env, run, sampled):
+    """OCA's first day on a sample of other customers, as ours (1b) runs it: their emails with
+    their letters (OCA's template attaches its PDF, printed by the same wkhtmltopdf), sent by
+    Odoo's mail queue to the same SMTP sink, then the letters of the letter-channel lines
+    printed. Per customer next to our first day's."""
+    sample = 5 if bench.args.smoke else 20 if bench.args.quick else 100
+    email_lines = run.line_ids.filtered(lambda line: line.channel == "email" and line.partner_id not in sampled)
+    partners = email_lines.partner_id[:sample]
+    lines = email_lines.filtered(lambda line: line.partner_id in partners)
+    # Their letters: the letter-channel lines of as many customers, else (the data has none at
+    # that level) the same customers' letters printed for the post.
+    letter_lines = run.line_ids.filtered(lambda line: line.channel == "letter")
+    letter_partners = letter_lines.partner_id[:sample] or partners
+    letter_lines = letter_lines.filtered(lambda line: line.partner_id in letter_partners) or lines
+    url = f"http://127.0.0.1:{servers.LETTERS_PORT}"
+    with (
+        tempfile.TemporaryDirectory(prefix="ar_bench_smtp.") as folder,
+        servers.running(bench.db, bench.addons_path, servers.LETTERS_PORT, "--max-cron-threads=0", "--log-level=warn"),
+        first_day.outgoing_through_sink(env, os.path.join(folder, "received.tsv")),
+    ):
+        servers.wait_http(f"{url}/web/login")
+        env["ir.config_parameter"].sudo().set_param("report.url", url)
+        env.cr.commit()
+
+        def emails():
+            lines.write({"state": "to_be_sent"})
+            communications = env["credit.control.communication"]._generate_comm_from_credit_lines(lines)
+            communications._generate_emails()
+            env.cr.commit()
+            return communications
+
+        bench.measure(
+            f"7b. (OCA) first day: emails with their letters, {len(partners):,} customers ({len(lines):,} lines)",
+            emails,
+            note=lambda communications: f"{len(communications):,} communications",
+        )
+        emails_wall = bench.last_wall
+        bench.measure(
+            "7b. (OCA) first day: mail queue to the SMTP sink",
+            lambda: first_day.send_queue(env),
+            note=lambda sent: f"{sent:,} emails left to the queue (the others were sent as they were posted)",
+        )
+        queue_wall = bench.last_wall
+
+        def print_letters():
+            communications = env["credit.control.communication"]._generate_comm_from_credit_lines(letter_lines)
+            env["ir.actions.report"]._render_qweb_pdf(
+                "account_credit_control.report_credit_control_summary", communications.ids
+            )
+            return communications
+
+        bench.measure(
+            f"7b. (OCA) first day: printed letters, {len(letter_partners):,} customers",
+            print_letters,
+            note=lambda communications: f"{len(communications):,} letters in one PDF",
+        )
+        print_wall = bench.last_wall
+        received = first_day.smtp_sink.read(os.path.join(folder, "received.tsv"))
+    bench.expect(
+        len(received) >= len(partners),
+        f"OCA's first day: {len(received)} emails received for {len(partners)} customers",
+    )
+    bench.oca_day1_ms_per_customer = (
+        (bench.oca_lines_ms_per_customer or 0.0)
+        + (emails_wall + queue_wall) / max(len(partners), 1) * 1000
+        + print_wall / max(len(letter_partners), 1) * 1000
+    )
     env.cr.commit()
 
 
 def _add_ratios(bench):
-    """How many times faster ours is, where both sides were measured."""
-
-    def wall(prefix):
-        return next((row[1] for row in bench.rows if row[0].startswith(prefix) and row[1]), None)
-
-    pairs = (
-        ("Escalation (first run) vs OCA credit control line generation", "1. Escalation job, first run",
-         "7. (OCA) account_credit_control"),
-        ("Order credit check at 1,000 open invoices vs OCA sale_financial_risk",
-         "3. Sale order credit check, customer with 1,000", "7. (OCA) sale_financial_risk"),
-    )  # fmt: skip
-    ratios = [(label, wall(theirs) / wall(ours)) for label, ours, theirs in pairs if wall(ours) and wall(theirs)]
-    ours_per_customer = bench.escalation_ms_per_customer
-    theirs_per_customer = bench.oca_ms_per_customer
-    if ours_per_customer and theirs_per_customer:
-        theirs_per_customer += bench.oca_lines_ms_per_customer or 0.0
+    """How many times faster ours is per customer, like for like: our escalation against OCA's
+    lines and emails, both without PDFs; our first day against OCA's generate, send and print."""
+    ratios = []
+    ours, theirs = bench.escalation_ms_per_customer, bench.oca_ms_per_customer
+    if ours and theirs:
+        theirs += bench.oca_lines_ms_per_customer or 0.0
+        ratios.append(
+            (f"Escalation per customer contacted vs OCA lines + emails per customer ({ours:.1f} ms vs {theirs:.1f} ms)",
+             theirs / ours)
+        )  # fmt: skip
+    if bench.day1 and bench.oca_day1_ms_per_customer:
+        ours = bench.day1["total"] / max(bench.day1["contacted"], 1) * 1000
+        theirs = bench.oca_day1_ms_per_customer
         ratios.append(
             (
-                "Escalation per customer contacted vs OCA lines + emails per customer "
-                f"({ours_per_customer:.1f} ms vs {theirs_per_customer:.1f} ms)",
-                theirs_per_customer / ours_per_customer,
+                "First day per customer: our escalation + letters + mail queue vs OCA lines + emails with "
+                f"letters + mail queue + printed letters ({ours:.1f} ms vs {theirs:.1f} ms)",
+                theirs / ours,
             )
         )
     for label, ratio in ratios:

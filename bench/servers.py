@@ -10,6 +10,7 @@ uses the 8069 of ``make demo``.
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ import odoo
 
 LETTERS_PORT = 8076
 QUEUE_PORT = 8075
+GEVENT_PORT = 8072
 
 
 def command():
@@ -52,8 +54,15 @@ def running(db, addons_path, port, *options, env=None):
     try:
         yield server
     finally:
-        os.killpg(server.pid, 15)
+        with contextlib.suppress(ProcessLookupError):  # killed already
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait()
+
+
+def kill(server):
+    """Kill the server and its workers at once, as a crash of its machine would: no graceful stop."""
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
 
 
 def wait_http(url, timeout=120):

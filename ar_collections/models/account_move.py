@@ -144,6 +144,19 @@ class AccountMove(models.Model):
         copy=False,
         groups=INTERNAL_USER_GROUP,
     )
+    # The inverse of the legal files' invoices, for the ORM: a change of an invoice's residual
+    # finds the files whose recovered amount it changes without searching them (none on a new
+    # entry). Written on the legal file only (see write).
+    ar_legal_file_ids = fields.Many2many(
+        "ar.legal.file",
+        "account_move_ar_legal_file_rel",
+        "account_move_id",
+        "ar_legal_file_id",
+        string="Legal Files",
+        readonly=True,
+        copy=False,
+        groups=INTERNAL_USER_GROUP,
+    )
     ar_late_fee_line_ids = fields.One2many(
         "account.move.line",
         "ar_fee_source_move_id",
@@ -198,7 +211,10 @@ class AccountMove(models.Model):
         profiles = (
             self.env["ar.credit.profile"]
             .sudo()
-            .search([("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "in", self.company_id.ids)])
+            .search_fetch(
+                [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "in", self.company_id.ids)],
+                ["partner_id", "company_id", "collector_id", "rating_id"],
+            )
         )
         by_key = {(profile.partner_id.id, profile.company_id.id): profile for profile in profiles}
         for move in self:
@@ -289,10 +305,15 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         if not self.env.su and any(LIMITATION_FIELDS & set(vals) for vals in vals_list):
             raise UserError(self._ar_limitation_fields_message())
+        if not self.env.su and any("ar_legal_file_ids" in vals for vals in vals_list):
+            raise UserError(self._ar_legal_files_message())
         if not self.env.su and any(COLLECTION_FIELDS & set(vals) for vals in vals_list):
             check_group(self.env, COLLECTION_USER_GROUP, self._ar_collection_fields_message())
         moves = super().create(vals_list)
-        moves._ar_refresh_exposure()
+        # A draft entry (a payment's, say) counts in no exposure until it is posted.
+        moves.filtered(
+            lambda move: move.state == "posted" or move.is_sale_document(include_receipts=True)
+        )._ar_refresh_exposure()
         return moves
 
     def _ar_collection_fields_message(self):
@@ -308,9 +329,17 @@ class AccountMove(models.Model):
             "served, acknowledgements, promises, plans, payments, suits): it cannot be set by hand."
         )
 
+    def _ar_legal_files_message(self):
+        return self.env._(
+            "A legal file's invoices are chosen on the legal file, by a credit manager: they cannot be changed "
+            "from the invoice."
+        )
+
     def write(self, vals):
         if not self.env.su and LIMITATION_FIELDS & set(vals):
             raise UserError(self._ar_limitation_fields_message())
+        if not self.env.su and "ar_legal_file_ids" in vals:
+            raise UserError(self._ar_legal_files_message())
         if not self.env.su and COLLECTION_FIELDS & set(vals):
             check_group(self.env, COLLECTION_USER_GROUP, self._ar_collection_fields_message())
         if not DRAFT_EXPOSURE_FIELDS & set(vals):
@@ -328,8 +357,9 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
+        # The exposure refresh stores the customers' earliest limitation date: dates first.
+        posted.filtered(lambda move: move.move_type == "out_invoice")._ar_refresh_limitation_dates()
         posted._ar_refresh_exposure()
-        posted.filtered(lambda move: move.move_type == "out_invoice")._ar_refresh_limitation()
         return posted
 
     def button_draft(self):

@@ -27,6 +27,27 @@ from ..tools.groups import INTERNAL_USER_GROUP
 LIMITATION_WARNING_DAYS = 180
 # Computed from the ledger, written by nobody else (see account.move's write).
 LIMITATION_FIELDS = {"ar_limitation_date", "ar_limitation_start", "ar_limitation_cause", "ar_limitation_alerted"}
+# What the limitation statement reads, flushed before it runs (not everything: a payment
+# flushes what the rest of its reconciliation changes again): of the invoices, then of the rest,
+# model by model.
+LIMITATION_MOVE_FIELDS = ["invoice_date_due", "company_id", *sorted(LIMITATION_FIELDS)]
+LIMITATION_SOURCES = {
+    "account.move.line": ["move_id"],
+    "account.partial.reconcile": ["debit_move_id", "max_date"],
+    "ar.collection.event": ["move_ids", "stage_id", "service_date", "failed", "kind", "acknowledged_on"],
+    "ar.collection.stage": ["formal_notice"],
+    "ar.collection.promise": ["move_ids", "create_date"],
+    "ar.payment.plan": ["move_ids", "confirmed_on"],
+    "ar.legal.file": ["move_ids", "filing_date"],
+    "res.company": ["ar_limitation_restart", "ar_limitation_years"],
+}
+# What tells an open invoice (``_ar_open_invoice_sql``), and what the customers' earliest
+# limitation date reads.
+OPEN_INVOICE_FIELDS = ["move_type", "state", "payment_state"]
+FIRST_LIMITATION_SOURCES = {
+    "account.move": ["commercial_partner_id", "company_id", "ar_limitation_date", *OPEN_INVOICE_FIELDS],
+    "ar.credit.profile": ["partner_id", "company_id", "limitation_date"],
+}
 LIMITATION_CAUSES = [
     ("due", "Due date"),
     ("notice", "Formal notice served"),
@@ -70,16 +91,71 @@ class AccountMove(models.Model):
 
     @api.model
     def _cron_limitation(self):
-        """Daily: recompute every open invoice's limitation date, then alert the credit managers."""
+        """Daily: recompute every open invoice's limitation date, then alert the credit managers.
+        The emails a cut-short sending left without their service recorded get it first: a
+        formal notice served restarts the period."""
+        self.env["mail.mail"]._ar_record_email_service()
         self._ar_refresh_limitation(everything=True)
         return self._ar_alert_limitation(fields.Date.context_today(self))
 
     def _ar_refresh_limitation(self, everything=False):
         """Recompute the limitation period of these invoices (``everything``: of every open
-        customer invoice), in one statement."""
+        customer invoice), in one statement, then their customers' earliest limitation date."""
         if not self and not everything:
             return
-        self.env.flush_all()
+        self._ar_refresh_limitation_dates(everything)
+        # The customers' earliest limitation date: their dossier and the worklist show it.
+        for model, fnames in FIRST_LIMITATION_SOURCES.items():
+            self.env[model].flush_model(fnames)
+        scope = SQL("TRUE") if everything else SQL("target.partner_id = ANY(%s)", self.commercial_partner_id.ids)
+        customers = None if everything else SQL("SELECT unnest(%s::int[])", self.commercial_partner_id.ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE ar_credit_profile profile
+                   SET limitation_date = first.limitation_date
+                  FROM ar_credit_profile target
+                  LEFT JOIN (%s) first ON first.partner_id = target.partner_id AND first.company_id = target.company_id
+                 WHERE profile.id = target.id AND %s
+                   AND profile.limitation_date IS DISTINCT FROM first.limitation_date
+                """,
+                self._ar_first_limitation_sql(customers),
+                scope,
+            )
+        )
+        self.env["ar.credit.profile"].invalidate_model(["limitation_date"])
+
+    @api.model
+    def _ar_first_limitation_sql(self, customers=None):
+        """The customers' limitation date: rows (partner_id, company_id, limitation_date), the
+        earliest limitation date of each customer's open invoices in each company, for the
+        commercial partners ``customers`` (a query of their ids; None: all). Grouped, not one
+        subquery per customer: PostgreSQL could answer each from the date index in date order,
+        a scan of every open invoice per customer."""
+        return SQL(
+            """
+            SELECT move.commercial_partner_id AS partner_id, move.company_id,
+                   min(move.ar_limitation_date) AS limitation_date
+              FROM account_move move
+             WHERE %s AND %s
+             GROUP BY move.commercial_partner_id, move.company_id
+            """,
+            self._ar_open_invoice_sql("move"),
+            SQL("TRUE") if customers is None else SQL("move.commercial_partner_id IN (%s)", customers),
+        )
+
+    def _ar_refresh_limitation_dates(self, everything=False):
+        """The limitation period of these invoices (``everything``: of every open customer
+        invoice), in one statement; their customers' earliest date is the caller's to refresh
+        (``_ar_refresh_limitation``, or the exposure refresh, which takes it along)."""
+        if not self and not everything:
+            return
+        if everything:
+            self.flush_model(LIMITATION_MOVE_FIELDS + OPEN_INVOICE_FIELDS)
+        else:
+            self.flush_recordset(LIMITATION_MOVE_FIELDS)
+        for model, fnames in LIMITATION_SOURCES.items():
+            self.env[model].flush_model(fnames)
         event_rel = self.env["ar.collection.event"]._fields["move_ids"]
         promise_rel = self.env["ar.collection.promise"]._fields["move_ids"]
         plan_rel = self.env["ar.payment.plan"]._fields["move_ids"]
@@ -178,25 +254,6 @@ class AccountMove(models.Model):
         self.invalidate_model(
             ["ar_limitation_start", "ar_limitation_cause", "ar_limitation_date", "ar_limitation_alerted"]
         )
-        # The customers' earliest limitation date: their dossier and the worklist show it.
-        partners = SQL("TRUE") if everything else SQL("profile.partner_id = ANY(%s)", self.commercial_partner_id.ids)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE ar_credit_profile profile
-                   SET limitation_date = (
-                       SELECT min(move.ar_limitation_date)
-                         FROM account_move move
-                        WHERE move.commercial_partner_id = profile.partner_id
-                          AND move.company_id = profile.company_id
-                          AND %s)
-                 WHERE %s
-                """,
-                self._ar_open_invoice_sql("move"),
-                partners,
-            )
-        )
-        self.env["ar.credit.profile"].invalidate_model(["limitation_date"])
 
     @api.model
     def _ar_alert_limitation(self, today):

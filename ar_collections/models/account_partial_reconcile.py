@@ -15,16 +15,20 @@ class AccountPartialReconcile(models.Model):
         return partials
 
     def unlink(self):
-        partners = (self.debit_move_id | self.credit_move_id).partner_id
-        invoices = self.debit_move_id.move_id.filtered(lambda move: move.move_type == "out_invoice")
+        partners, invoices = self._ar_customers_and_invoices()
         result = super().unlink()
-        self.env["ar.credit.profile"].sudo()._refresh_exposure(partners)
-        invoices.sudo()._ar_refresh_limitation()
+        self._ar_refresh_customers(partners, invoices)
         return result
 
     def _ar_refresh_exposure(self):
-        partners = (self.debit_move_id | self.credit_move_id).partner_id
-        self.env["ar.credit.profile"].sudo()._refresh_exposure(partners)
-        # A payment restarts the limitation period of the invoice it pays.
+        self._ar_refresh_customers(*self._ar_customers_and_invoices())
+
+    def _ar_customers_and_invoices(self):
+        """The partners of these reconciliations' items, and the customer invoices they pay."""
         invoices = self.debit_move_id.move_id.filtered(lambda move: move.move_type == "out_invoice")
-        invoices.sudo()._ar_refresh_limitation()
+        return (self.debit_move_id | self.credit_move_id).partner_id | invoices.commercial_partner_id, invoices
+
+    def _ar_refresh_customers(self, partners, invoices):
+        # A payment restarts the limitation period of the invoice it pays: the exposure refresh
+        # recomputes it first, then stores the customers' earliest limitation date with their figures.
+        self.env["ar.credit.profile"].sudo()._refresh_exposure(partners, invoices=invoices)

@@ -529,6 +529,25 @@ class ArCollectionEngine(models.AbstractModel):
         )
 
     @api.model
+    def _schedule_collector_activities(self, records, summary, notes):
+        """An activity ``summary`` for the collector of each record's customer, its note
+        ``notes[record]``: ``records`` (promises, plans) each have a partner and a company.
+        The customers' profiles in one search per company, the activities in one create; like
+        the escalation's, they wait in each collector's activities, no email one by one."""
+        Profile = self.env["ar.credit.profile"]
+        profiles = {}
+        for company, group in records.grouped("company_id").items():
+            profiles.update(
+                ((profile.partner_id, company), profile)
+                for profile in Profile._get_or_create(group.partner_id, company)
+            )
+        entries = []
+        for record in records:
+            profile = profiles[record.partner_id.commercial_partner_id, record.company_id]
+            entries.append((profile, profile._collector(), summary, notes[record], None))
+        return self._schedule_activities(entries)
+
+    @api.model
     def _put_on_hold(self, plans, today):
         """Put the customers of these plans on hold (those not already held), citing the stage
         that holds: the engine applies the policy the credit managers set (no user check here,

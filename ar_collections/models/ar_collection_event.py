@@ -375,11 +375,8 @@ class ArCollectionEvent(models.Model):
                 event: Report._render_qweb_pdf(report.report_name, record.ids)
                 for event, record in zip(self, records, strict=True)
             }
-        collected, file_format = Report._pre_render_qweb_pdf(report.report_name, res_ids=ids)
-        by_event = dict(zip(self, ids, strict=True))
-        if file_format != "pdf":  # tests without wkhtmltopdf: HTML, printed record by record
-            return {event: Report._render_qweb_html(report.report_name, [res_id]) for event, res_id in by_event.items()}
-        return {event: (collected[res_id]["stream"].getvalue(), "pdf") for event, res_id in by_event.items()}
+        documents = Report._ar_render_each(report.report_name, ids)
+        return {event: documents[res_id] for event, res_id in zip(self, ids, strict=True)}
 
     def _send_stage_emails(self, template):
         """Queue ``template``'s email for each of these events, with the event's letter, in one
@@ -390,21 +387,7 @@ class ArCollectionEvent(models.Model):
             self.ids, email_layout_xmlid="mail.mail_notification_light", email_values={"email_to": False}
         )
         self._thread_on_customers(mails)
-        letters = [
-            (mail.mail_message_id.id, event.attachment_id.id)
-            for event, mail in zip(self, mails, strict=True)
-            if event.attachment_id
-        ]
-        if letters:
-            self.env.flush_all()
-            self.env.cr.execute(
-                SQL(
-                    "INSERT INTO message_attachment_rel (message_id, attachment_id) VALUES %s ON CONFLICT DO NOTHING",
-                    SQL(", ").join(SQL("(%s, %s)", message, attachment) for message, attachment in letters),
-                )
-            )
-            mails.mail_message_id.invalidate_recordset(["attachment_ids"])
-            mails.invalidate_recordset(["attachment_ids"])
+        mails._ar_attach_each([event.attachment_id for event in self])
         self._complete_each(
             {
                 event: {"mail_id": mail.id, "mail_message_id": mail.mail_message_id.id}

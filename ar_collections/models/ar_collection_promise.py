@@ -100,8 +100,10 @@ class ArCollectionPromise(models.Model):
 
     def _close(self, state):
         self.write({"state": state, "closed_on": fields.Date.context_today(self)})
-        moves = self.move_ids.filtered(lambda move: move.ar_promise_id in self)
-        moves.sudo()._ar_write({"ar_promise_id": False})
+        self._release_invoices()
+
+    def _release_invoices(self):
+        self.move_ids.filtered(lambda move: move.ar_promise_id in self).sudo()._ar_write({"ar_promise_id": False})
 
     @api.model
     def _cron_follow_up(self, batch_size=200, time_budget=600):
@@ -120,31 +122,44 @@ class ArCollectionPromise(models.Model):
         )
 
     def _check_deadline(self):
-        """Kept once paid; broken when its deadline passes unpaid: the escalation resumes."""
+        """Kept once paid; broken when its deadline passes unpaid: the escalation resumes.
+
+        The whole set at once, whatever its size: one write per outcome, one release of the
+        invoices, one insert into the ledger, one of activities for the collectors."""
         today = fields.Date.context_today(self)
-        for promise in self.filtered(lambda p: p.state == "open"):
-            currency = promise.currency_id
-            paid = currency.compare_amounts(promise.paid_amount, promise.amount) >= 0
-            all_paid = all(move.payment_state in ("paid", "in_payment", "reversed") for move in promise.move_ids)
-            if paid or all_paid:
-                promise._close("kept")
-                self.env["ar.collection.event"]._log(
-                    **promise._ledger_values(),
-                    note=self.env._("Promise kept: %s paid.", currency.format(promise.paid_amount)),
-                )
-            elif promise.deadline < today:
-                promise._close("broken")
-                message = self.env._(
-                    "Promise broken: %(amount)s promised by %(date)s, %(paid)s paid.",
-                    amount=currency.format(promise.amount),
-                    date=promise.promised_date,
-                    paid=currency.format(promise.paid_amount),
-                )
-                self.env["ar.collection.event"]._log(**promise._ledger_values(), note=message)
-                profile = self.env["ar.credit.profile"]._get_or_create(promise.partner_id, promise.company_id)
-                self.env["ar.collection.engine"]._schedule_activity(
-                    profile, self.env._("Broken promise to pay"), message
-                )
+        pending = self.filtered(lambda promise: promise.state == "open")
+        kept = pending.filtered(lambda promise: promise._is_paid())
+        broken = (pending - kept).filtered(lambda promise: promise.deadline < today)
+        notes = {promise: promise._kept_note() for promise in kept}
+        notes.update((promise, promise._broken_note()) for promise in broken)
+        closed = pending.filtered(lambda promise: promise in notes)
+        for state, promises in (("kept", kept), ("broken", broken)):
+            promises.write({"state": state, "closed_on": today})
+        closed._release_invoices()
+        self.env["ar.collection.event"]._log_many(
+            [{**promise._ledger_values(), "note": notes[promise]} for promise in closed]
+        )
+        self.env["ar.collection.engine"]._schedule_collector_activities(
+            broken, self.env._("Broken promise to pay"), notes
+        )
+
+    def _is_paid(self):
+        """Paid the promised amount, or every invoice settled."""
+        self.ensure_one()
+        settled = all(move.payment_state in ("paid", "in_payment", "reversed") for move in self.move_ids)
+        return settled or self.currency_id.compare_amounts(self.paid_amount, self.amount) >= 0
+
+    def _kept_note(self):
+        return self.env._("Promise kept: %s paid.", self.currency_id.format(self.paid_amount))
+
+    def _broken_note(self):
+        currency = self.currency_id
+        return self.env._(
+            "Promise broken: %(amount)s promised by %(date)s, %(paid)s paid.",
+            amount=currency.format(self.amount),
+            date=self.promised_date,
+            paid=currency.format(self.paid_amount),
+        )
 
     def _ledger_values(self):
         """What the ledger records of this promise (see ``ar.collection.event._log``)."""

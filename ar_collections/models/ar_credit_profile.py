@@ -9,6 +9,7 @@ collection engine is `ar.collection.engine`.
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import escape
@@ -37,6 +38,41 @@ from ..tools.groups import requires_group
 # reviewed); the rest goes through the actions, which log it.
 USER_WRITE_FIELDS = {"collector_id", "policy_id", "next_review_date"}
 USER_CREATE_FIELDS = USER_WRITE_FIELDS | {"partner_id", "company_id"}
+# What the exposure statement reads, model by model (None: every field), flushed before it
+# runs: flushing everything would write what the operation under way (a payment, an order's
+# confirmation) changes again before its end, twice. Upstream models first.
+EXPOSURE_SOURCES = {
+    "res.partner": ["commercial_partner_id"],
+    "account.account": ["account_type"],
+    "account.move.line": [
+        "company_id",
+        "partner_id",
+        "account_id",
+        "amount_residual",
+        "date_maturity",
+        "reconciled",
+        "parent_state",
+    ],
+    "account.move": [
+        "move_type",
+        "state",
+        "payment_state",
+        "commercial_partner_id",
+        "company_id",
+        "amount_total_signed",
+        "ar_stage_id",
+        "ar_limitation_date",
+    ],
+    "sale.order.line": ["order_id", "price_total", "product_uom_qty", "qty_invoiced"],
+    "sale.order": ["state", "company_id", "partner_invoice_id", "currency_rate"],
+    "ar.collection.stage": ["offset_days"],
+    "res.company": ["currency_id"],
+    "res.currency": ["rounding"],
+    "ar.credit.profile": None,
+}
+# Customers whose exposure refresh waits for the end of the operation at work (see
+# _refreshing_exposure_once).
+EXPOSURE_PENDING = "ar_exposure_pending"
 
 
 class ArCreditProfile(models.Model):
@@ -263,7 +299,11 @@ class ArCreditProfile(models.Model):
     def _get_or_create(self, partners, company):
         """The profiles of the commercial partners of ``partners`` in ``company``, created when missing."""
         commercial = partners.commercial_partner_id
-        profiles = self.sudo().search([("partner_id", "in", commercial.ids), ("company_id", "=", company.id)])
+        # Read with the search, as the first access would read them: callers read the figures next.
+        profiles = self.sudo().search_fetch(
+            [("partner_id", "in", commercial.ids), ("company_id", "=", company.id)],
+            [name for name, field in self._fields.items() if field.prefetch is True],
+        )
         missing = commercial - profiles.partner_id
         if missing:
             profiles |= self.sudo().create([{"partner_id": p.id, "company_id": company.id} for p in missing])
@@ -335,17 +375,28 @@ class ArCreditProfile(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _refresh_exposure(self, partners):
+    def _refresh_exposure(self, partners, invoices=None):
         """Recompute the stored exposure of the commercial partners of ``partners``, in every company.
 
         One statement for the whole set: receivable, orders and drafts are
-        aggregated per (commercial partner, company) and upserted. Children
-        contacts count toward their commercial partner.
+        aggregated per (commercial partner, company) and upserted, with the customer's
+        earliest limitation date (``account.move._ar_first_limitation_sql``), after the
+        limitation period of ``invoices`` (customer invoices a payment may restart). Children
+        contacts count toward their commercial partner. Within ``_refreshing_exposure_once``,
+        the customers and invoices are only noted, and refreshed when the block ends.
         """
         partner_ids = list(set(partners.ids))
         if not partner_ids:
             return self.browse()
-        self.env.flush_all()
+        pending = self.env.cr.cache.get(EXPOSURE_PENDING)
+        if pending is not None:
+            pending["partners"].update(partner_ids)
+            pending["invoices"].update(invoices.ids if invoices else ())
+            return self.browse()
+        if invoices:
+            invoices.sudo()._ar_refresh_limitation_dates()
+        for model, fnames in EXPOSURE_SOURCES.items():
+            self.env[model].flush_model(fnames)
         today = fields.Date.context_today(self)
         # The contacts whose entries count for these commercial partners: as arrays, so that the
         # statement below reaches their journal items through the partner index, not a scan.
@@ -424,6 +475,9 @@ class ArCreditProfile(models.Model):
                        AND %(open_invoice)s
                      ORDER BY move.company_id, move.commercial_partner_id, stage.offset_days DESC
                 ),
+                limitation AS (
+                    %(first_limitation)s
+                ),
                 keys AS (
                     SELECT company_id, partner_id FROM receivable
                     UNION SELECT company_id, partner_id FROM orders
@@ -444,6 +498,7 @@ class ArCreditProfile(models.Model):
                                0
                            ) AS priority,
                            st.stage_id,
+                           lim.limitation_date,
                            prof.credit_limit,
                            currency.rounding
                       FROM keys k
@@ -455,14 +510,15 @@ class ArCreditProfile(models.Model):
                       LEFT JOIN orders o ON o.company_id = k.company_id AND o.partner_id = k.partner_id
                       LEFT JOIN drafts d ON d.company_id = k.company_id AND d.partner_id = k.partner_id
                       LEFT JOIN stages st ON st.company_id = k.company_id AND st.partner_id = k.partner_id
+                      LEFT JOIN limitation lim ON lim.company_id = k.company_id AND lim.partner_id = k.partner_id
                 )
                 INSERT INTO ar_credit_profile AS p (
                     partner_id, company_id, open_receivable, overdue_amount, oldest_due_date,
-                    order_uninvoiced, draft_invoiced, exposure, over_limit, priority, stage_id, exposure_date,
-                    credit_state, create_uid, create_date, write_uid, write_date)
+                    order_uninvoiced, draft_invoiced, exposure, over_limit, priority, stage_id, limitation_date,
+                    exposure_date, credit_state, create_uid, create_date, write_uid, write_date)
                 SELECT partner_id, company_id, open_receivable, overdue_amount, oldest_due_date,
                        order_uninvoiced, draft_invoiced, open_receivable + order_uninvoiced + draft_invoiced,
-                       %(over_limit)s, priority, stage_id, now() AT TIME ZONE 'UTC', 'approved',
+                       %(over_limit)s, priority, stage_id, limitation_date, now() AT TIME ZONE 'UTC', 'approved',
                        %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
                   FROM figures
                 ON CONFLICT (partner_id, company_id) DO UPDATE SET
@@ -475,6 +531,7 @@ class ArCreditProfile(models.Model):
                     over_limit = EXCLUDED.over_limit,
                     priority = EXCLUDED.priority,
                     stage_id = EXCLUDED.stage_id,
+                    limitation_date = EXCLUDED.limitation_date,
                     exposure_date = EXCLUDED.exposure_date,
                     write_uid = EXCLUDED.write_uid,
                     write_date = EXCLUDED.write_date
@@ -490,6 +547,7 @@ class ArCreditProfile(models.Model):
                 prior=PAST_90_PRIOR,
                 uid=self.env.uid,
                 open_invoice=self.env["account.move"]._ar_open_invoice_sql("move"),
+                first_limitation=self.env["account.move"]._ar_first_limitation_sql(SQL("SELECT id FROM commercial")),
                 over_limit=self._over_limit_sql(
                     SQL("open_receivable + order_uninvoiced + draft_invoiced"), SQL("credit_limit"), SQL("rounding")
                 ),
@@ -502,6 +560,28 @@ class ArCreditProfile(models.Model):
         profiles.browse([row[0] for row in rows if row[1]])._init_new_profiles()
         profiles.browse([row[0] for row in rows if row[2]])._lift_settled_collection_holds()
         return profiles
+
+    @api.model
+    @contextmanager
+    def _refreshing_exposure_once(self):
+        """Within, the exposure refreshes only note their customers (and invoices); the outermost
+        block refreshes them once, as it ends: an operation that refreshes the same customer at each
+        step (a payment's entry created, posted, then reconciled) pays for one refresh. The
+        exposure is current when the block returns. The note is kept on the cursor, out of
+        reach of what a client sends."""
+        cache = self.env.cr.cache
+        if EXPOSURE_PENDING in cache:
+            yield
+            return
+        pending = cache[EXPOSURE_PENDING] = {"partners": set(), "invoices": set()}
+        try:
+            yield
+        finally:
+            del cache[EXPOSURE_PENDING]
+        self.sudo()._refresh_exposure(
+            self.env["res.partner"].browse(pending["partners"]),
+            self.env["account.move"].browse(pending["invoices"]),
+        )
 
     def _refresh_secured_amounts(self):
         """Store the cover valid today of these profiles, in one query, and their limits."""
@@ -736,6 +816,95 @@ class ArCreditProfile(models.Model):
                 "written directly."
             )
         )
+
+    @api.model
+    def _write_each(self, values):
+        """Store each profile's own ``values`` ({profile id: {field: value}}, the same fields for
+        all, as write() takes them) in one statement.
+
+        The review gives hundreds of profiles each a score, a date or a rating of its own: a
+        write() each would cost its own checks, triggers and search of the invoices. What
+        write() does follows once for all (cache, dependent fields, constraints, companies, the
+        invoices' collector and rating), without access checks: internal, as superuser. Plain
+        columns only: translated and company-dependent values go through the ORM.
+        """
+        if not values:
+            return
+        names = sorted(next(iter(values.values())))
+        columns = [self._fields[name] for name in names]
+        assert all(
+            field.store and field.column_type and not field.translate and not field.company_dependent
+            for field in columns
+        ), names
+        records = self.browse(list(values))
+        records.flush_recordset(names)  # a value still to flush would overwrite ours
+
+        def row(record):
+            # Each value as the ORM stores it (e.g. a Json field's as JSON), cast below.
+            cells = [field.convert_to_column(values[record.id][field.name], record) for field in columns]
+            return SQL("(%s)", SQL(", ").join([record.id, *cells]))
+
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE %(table)s AS profile
+                   SET %(assignments)s, write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+                  FROM (VALUES %(rows)s) AS new_values(id, %(columns)s)
+                 WHERE profile.id = new_values.id
+                """,
+                table=SQL.identifier(self._table),
+                assignments=SQL(", ").join(
+                    SQL(
+                        "%s = new_values.%s::%s",
+                        SQL.identifier(field.name),
+                        SQL.identifier(field.name),
+                        SQL(field.column_type[1]),
+                    )
+                    for field in columns
+                ),
+                uid=self.env.uid,
+                rows=SQL(", ").join(row(record) for record in records),
+                columns=SQL(", ").join(SQL.identifier(name) for name in names),
+            )
+        )
+        records.invalidate_recordset([*names, "write_uid", "write_date"], flush=False)
+        records.modified(names)
+        records._validate_fields(names)
+        records._check_company(names)
+        if {"collector_id", "rating_id"} & set(names):
+            records._sync_invoices()
+
+    def _sync_invoices(self):
+        """Give the customers' invoices the collector and rating of these profiles, in one statement.
+
+        What ``write`` has the ORM recompute invoice by invoice (``account.move``'s
+        ``_compute_ar_customer_credit``) when a rating or collector changes; ``_write_each``,
+        which rates many customers at once, does it here.
+        """
+        if not self:
+            return
+        self.flush_recordset(["collector_id", "rating_id"])
+        Move = self.env["account.move"]
+        Move.flush_model(["commercial_partner_id", "company_id", "move_type", "ar_collector_id", "ar_rating_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE account_move move
+                   SET ar_collector_id = profile.collector_id, ar_rating_id = profile.rating_id,
+                       write_uid = %(uid)s, write_date = now() AT TIME ZONE 'UTC'
+                  FROM ar_credit_profile profile
+                 WHERE profile.id = ANY(%(ids)s)
+                   AND move.commercial_partner_id = profile.partner_id
+                   AND move.company_id = profile.company_id
+                   AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND (move.ar_collector_id IS DISTINCT FROM profile.collector_id
+                        OR move.ar_rating_id IS DISTINCT FROM profile.rating_id)
+                """,
+                ids=self.ids,
+                uid=self.env.uid,
+            )
+        )
+        Move.invalidate_model(["ar_collector_id", "ar_rating_id", "write_uid", "write_date"], flush=False)
 
     def _review_date_after(self, months):
         return fields.Date.context_today(self) + relativedelta(months=months)

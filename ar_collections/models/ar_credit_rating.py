@@ -177,9 +177,12 @@ class ArCreditRating(models.Model):
             )
 
     @api.model
-    def _rating_for_score(self, score, company):
-        """The best rating whose minimum score ``score`` reaches, for ``company``."""
-        for rating in self._ladder(company):
+    def _rating_for_score(self, score, company, ladder=None):
+        """The best rating whose minimum score ``score`` reaches, for ``company``.
+
+        ``ladder``: the company's `_ladder`, read once by a caller that rates many customers.
+        """
+        for rating in self._ladder(company) if ladder is None else ladder:
             if score >= rating.min_score:
                 return rating
         return self.browse()

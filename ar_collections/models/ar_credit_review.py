@@ -136,21 +136,48 @@ class ArCreditReview(models.Model):
                 review.profile_id.sudo().pending_review_id = False
 
     def _apply_to_profile(self):
-        """Give each profile the rating of its review, with the rating's default limit and terms."""
-        for review in self.sudo():
-            profile = review.profile_id
-            rating = review.new_rating_id
-            if rating and rating != profile.rating_id:
-                partner = profile.partner_id.with_company(profile.company_id)
-                with partner._ar_credit_change_logged():  # this review is the log
-                    if partner.use_partner_credit_limit:
-                        partner.use_partner_credit_limit = False
-                    if rating.payment_term_id:
-                        partner.property_payment_term_id = rating.payment_term_id
-                profile.rating_id = rating
-            profile._refresh_limits()
-            if review.new_limit != profile.credit_limit:
-                review.new_limit = profile.credit_limit
+        """Give each profile the rating of its review, with the rating's default limit and terms.
+
+        Set-wise: the customers given the same rating are written together, their limits
+        refreshed once for all, and each review keeps the limit its customer got.
+        """
+        reviews = self.sudo()
+        if len(reviews.profile_id) < len(reviews):
+            # Two decisions on one customer apply one after the other, in their order.
+            for review in reviews:
+                review._apply_to_profile()
+            return
+        rerated = reviews.filtered(
+            lambda review: review.new_rating_id and review.new_rating_id != review.profile_id.rating_id
+        )
+        for rating, rating_reviews in rerated.grouped("new_rating_id").items():
+            self._give_rating_terms(rating_reviews.profile_id, rating)
+        self.env["ar.credit.profile"].sudo()._write_each(
+            {review.profile_id.id: {"rating_id": review.new_rating_id.id} for review in rerated}
+        )
+        reviews.profile_id._refresh_limits()
+        for limit, limit_reviews in reviews.grouped(lambda review: review.profile_id.credit_limit).items():
+            outdated = limit_reviews.filtered(lambda review, limit=limit: review.new_limit != limit)
+            if outdated:
+                outdated.new_limit = limit
+
+    @api.model
+    def _give_rating_terms(self, profiles, rating):
+        """The customers of ``profiles``, given ``rating``, leave their own limit for the
+        rating's default and take its payment terms."""
+        for company, company_profiles in profiles.grouped("company_id").items():
+            # Terms and limits are not tracked: no need to read the tracked values of them all.
+            partners = company_profiles.partner_id.with_company(company).with_context(mail_notrack=True)
+            with partners._ar_credit_change_logged():  # the review is the log
+                own_limit = partners.filtered("use_partner_credit_limit")
+                if own_limit:
+                    # What clearing use_partner_credit_limit does (account's inverse, a write
+                    # per partner): the company's default limit, in one write for all. The
+                    # flag is computed from the limit without depending on it: read it afresh.
+                    own_limit.credit_limit = own_limit._fields["credit_limit"].get_company_dependent_fallback(own_limit)
+                    own_limit.invalidate_recordset(["use_partner_credit_limit"])
+                if rating.payment_term_id:
+                    partners.property_payment_term_id = rating.payment_term_id
 
     # ------------------------------------------------------------------
     # Logging a change
@@ -281,21 +308,24 @@ class ArCreditReview(models.Model):
         return {row["partner_id"]: row for row in self.env.cr.dictfetchall()}
 
     @api.model
-    def _apply_scores(self, profiles, scores):
-        """Store each profile's score, its explanation and its payment prediction."""
+    def _apply_scores(self, profiles, scores, next_review_dates=None):
+        """Store each profile's score, its explanation and its payment prediction, and, after a
+        review, the date of the next one ({profile id: date}): one statement for all."""
         today = fields.Date.context_today(self)
+        values = {}
         for profile in profiles:
             score, details = scores[profile.id]
             prediction = details["prediction"]
-            profile.sudo().write(
-                {
-                    "score": score,
-                    "score_details": details,
-                    "score_date": today,
-                    "payment_delay": prediction["delay"],
-                    "past_90_likelihood": prediction["p90"],
-                }
-            )
+            values[profile.id] = {
+                "score": score,
+                "score_details": details,
+                "score_date": today,
+                "payment_delay": prediction["delay"],
+                "past_90_likelihood": prediction["p90"],
+            }
+            if next_review_dates is not None:
+                values[profile.id]["next_review_date"] = next_review_dates[profile.id]
+        self.env["ar.credit.profile"].sudo()._write_each(values)
 
     # ------------------------------------------------------------------
     # Review
@@ -307,17 +337,18 @@ class ArCreditReview(models.Model):
 
         Logs one history row per profile. When the company asks for approval, a rating
         change found by the job becomes a proposal that a credit manager approves or
-        rejects; a credit manager's own review applies.
+        rejects; a credit manager's own review applies. Set-wise: the job's batch of
+        hundreds of customers costs the statements of a few.
         """
         old_scores = {profile.id: profile.score for profile in profiles}
         scores = self._compute_scores(profiles)
-        self._apply_scores(profiles, scores)
         Rating = self.env["ar.credit.rating"]
+        ladders = {company: Rating._ladder(company) for company in profiles.company_id}
         reason = reason or self.env._("Periodic credit review")
-        applied, proposed = [], []
+        applied, proposed, next_review_dates = [], [], {}
         for profile in profiles:
             company = profile.company_id
-            new_rating = Rating._rating_for_score(scores[profile.id][0], company) or profile.rating_id
+            new_rating = Rating._rating_for_score(scores[profile.id][0], company, ladders[company]) or profile.rating_id
             change = {
                 "old_score": old_scores[profile.id],
                 "new_rating_id": new_rating.id,
@@ -328,10 +359,12 @@ class ArCreditReview(models.Model):
             else:
                 applied.append((profile, change))
             interval = (new_rating or profile.rating_id).review_interval_months or 6
-            profile.sudo().next_review_date = profile._review_date_after(interval)
+            next_review_dates[profile.id] = profile._review_date_after(interval)
+        self._apply_scores(profiles, scores, next_review_dates)
         proposals = self._log_change(origin, reason, proposed, state="proposed")
-        for review in proposals:
-            review.profile_id.sudo().pending_review_id = review
+        self.env["ar.credit.profile"].sudo()._write_each(
+            {review.profile_id.id: {"pending_review_id": review.id} for review in proposals}
+        )
         reviews = self._log_change(origin, reason, applied)
         reviews._apply_to_profile()
         return proposals | reviews

@@ -268,35 +268,47 @@ class ArPaymentPlan(models.Model):
         )
 
     def _check_schedule(self):
-        """Honoured once paid; broken when an instalment is missed (after the grace days)."""
+        """Honoured once paid; broken when an instalment is missed (after the grace days).
+
+        The whole set at once, whatever its size: one write per outcome, one release of the
+        invoices, one insert into the ledger, one of activities for the collectors (the fees
+        of honoured plans that waive them are credited plan by plan)."""
         today = fields.Date.context_today(self)
-        for plan in self.filtered(lambda p: p.state == "active"):
-            grace = timedelta(days=plan.company_id.ar_plan_grace_days)
-            all_paid = all(move.payment_state in ("paid", "in_payment", "reversed") for move in plan.move_ids)
-            if all_paid or plan.currency_id.compare_amounts(plan.paid_amount, plan.amount_total) >= 0:
-                plan.state = "honoured"
-                plan._release_invoices()
-                self.env["ar.collection.event"]._log(
-                    **plan._ledger_values(), note=self.env._("Payment plan %s honoured.", plan.name)
-                )
-                if plan.waive_fees:
-                    plan._waive_late_fees()
-                continue
-            missed = plan.line_ids.filtered(
-                lambda line, grace=grace: line.state != "paid" and line.date + grace < today
-            )
-            if missed:
-                plan.state = "broken"
-                plan._release_invoices()
-                message = self.env._(
-                    "Payment plan %(plan)s broken: the instalment of %(date)s (%(amount)s) was not paid.",
-                    plan=plan.name,
-                    date=missed[0].date,
-                    amount=plan.currency_id.format(missed[0].amount),
-                )
-                self.env["ar.collection.event"]._log(**plan._ledger_values(), note=message)
-                profile = self.env["ar.credit.profile"]._get_or_create(plan.partner_id, plan.company_id)
-                self.env["ar.collection.engine"]._schedule_activity(profile, self.env._("Broken payment plan"), message)
+        active = self.filtered(lambda plan: plan.state == "active")
+        honoured = active.filtered(lambda plan: plan._is_paid())
+        missed = {plan: plan._missed_instalments(today) for plan in active - honoured}
+        broken = (active - honoured).filtered(lambda plan: missed[plan])
+        notes = {plan: self.env._("Payment plan %s honoured.", plan.name) for plan in honoured}
+        notes.update((plan, plan._broken_note(missed[plan][0])) for plan in broken)
+        closed = active.filtered(lambda plan: plan in notes)
+        for state, plans in (("honoured", honoured), ("broken", broken)):
+            plans.write({"state": state})
+        closed._release_invoices()
+        self.env["ar.collection.event"]._log_many([{**plan._ledger_values(), "note": notes[plan]} for plan in closed])
+        for plan in honoured.filtered("waive_fees"):
+            plan._waive_late_fees()
+        self.env["ar.collection.engine"]._schedule_collector_activities(
+            broken, self.env._("Broken payment plan"), notes
+        )
+
+    def _is_paid(self):
+        """Its amount paid, or every invoice settled."""
+        self.ensure_one()
+        settled = all(move.payment_state in ("paid", "in_payment", "reversed") for move in self.move_ids)
+        return settled or self.currency_id.compare_amounts(self.paid_amount, self.amount_total) >= 0
+
+    def _missed_instalments(self, today):
+        """The instalments not paid by their date plus the company's grace days."""
+        grace = timedelta(days=self.company_id.ar_plan_grace_days)
+        return self.line_ids.filtered(lambda line: line.state != "paid" and line.date + grace < today)
+
+    def _broken_note(self, instalment):
+        return self.env._(
+            "Payment plan %(plan)s broken: the instalment of %(date)s (%(amount)s) was not paid.",
+            plan=self.name,
+            date=instalment.date,
+            amount=self.currency_id.format(instalment.amount),
+        )
 
     def _waive_late_fees(self):
         fee_lines = self.move_ids.ar_late_fee_line_ids.filtered(lambda line: line.parent_state == "posted")

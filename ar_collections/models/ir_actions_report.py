@@ -78,6 +78,18 @@ class IrActionsReport(models.Model):
             return streams
         return super()._render_qweb_pdf_prepare_streams(report_ref, data, res_ids=res_ids)
 
+    def _ar_render_each(self, report_ref, res_ids, data=None):
+        """{res_id: (content, format)}: the document of each record, all printed in one go (a
+        few wkhtmltopdf calls side by side, see ``_ar_render_batch``), then cut per record.
+        Without wkhtmltopdf (tests), the HTML of each record."""
+        collected, file_format = self._pre_render_qweb_pdf(report_ref, res_ids=res_ids, data=dict(data or {}))
+        if file_format != "pdf":
+            return {res_id: self._render_qweb_html(report_ref, [res_id], data=dict(data or {})) for res_id in res_ids}
+        if len(res_ids) > 1 and not all(collected.get(res_id, {}).get("stream") for res_id in res_ids):
+            # A patched wkhtmltopdf prints them together; Odoo could not cut that PDF per record.
+            return {res_id: self._ar_render_each(report_ref, [res_id], data)[res_id] for res_id in res_ids}
+        return {res_id: (collected[res_id]["stream"].getvalue(), "pdf") for res_id in res_ids}
+
     def _ar_render_batch(self, report, report_ref, data, res_ids):
         """Print the documents of several records in a few wkhtmltopdf calls, then split each
         PDF per record: each document starts on a new page with an invisible marker, and the

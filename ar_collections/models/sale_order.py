@@ -72,13 +72,18 @@ class SaleOrder(models.Model):
         Orders confirmed together are checked together: each paying customer's orders add up,
         in order. The paying customers' profiles are locked first, so that two confirmations
         at once are checked one after the other against the exposure the first one left."""
-        for company, orders in self.grouped("company_id").items():
-            self.env["ar.credit.profile"]._get_or_create(orders.partner_id | orders.partner_invoice_id, company)
+        Profile = self.env["ar.credit.profile"]
+        profiles = Profile.union(
+            *(
+                Profile._get_or_create(orders.partner_id | orders.partner_invoice_id, company)
+                for company, orders in self.grouped("company_id").items()
+            )
+        )
         self._ar_lock_payers()
         pending = {}
         for order in self:
             payer = order._ar_payer_key()
-            issues = order._ar_credit_issues(pending=pending.get(payer, 0.0))
+            issues = order._ar_credit_issues(pending=pending.get(payer, 0.0), among=profiles)
             if issues:
                 raise UserError(order._ar_credit_message(issues))
             pending[payer] = pending.get(payer, 0.0) + order._ar_amount_company_currency()
@@ -106,7 +111,7 @@ class SaleOrder(models.Model):
         keys = {order._ar_payer_key() for order in self}
         if not keys:
             return
-        self.env.flush_all()
+        self.env["ar.credit.profile"].flush_model(["partner_id", "company_id"])
         self.env.cr.execute(
             SQL(
                 "SELECT id FROM ar_credit_profile WHERE (partner_id, company_id) IN %s ORDER BY id FOR UPDATE",
@@ -132,31 +137,39 @@ class SaleOrder(models.Model):
     # The credit check
     # ------------------------------------------------------------------
 
-    def _ar_credit_profiles(self):
-        """Credit profiles of the ordering and the paying customer in the order's company."""
+    def _ar_credit_profiles(self, among=None):
+        """Credit profiles of the ordering and the paying customer in the order's company: among
+        ``among`` when given (profiles the caller fetched already, theirs included)."""
         self.ensure_one()
         partners = (self.partner_id | self.partner_invoice_id).commercial_partner_id
         if not partners:
             return self.env["ar.credit.profile"]
+        if among is not None:
+            return (
+                among.sudo()
+                .filtered(lambda profile: profile.partner_id in partners and profile.company_id == self.company_id)
+                .sorted("id")
+            )
         return (
             self.env["ar.credit.profile"]
             .sudo()
             .search([("partner_id", "in", partners.ids), ("company_id", "=", self.company_id.id)], order="id")
         )
 
-    def _ar_credit_issues(self, pending=0.0, amount=None):
+    def _ar_credit_issues(self, pending=0.0, amount=None, among=None):
         """What stops this quotation from being confirmed, as a list of dicts (empty: it may go).
 
         The one credit rule, used by every confirmation path, by the quotation's warning and
         when a confirmed order grows (``amount``: by how much). ``pending`` is what orders
-        confirmed in the same call already add to the customer's exposure. It reads stored
+        confirmed in the same call already add to the customer's exposure; ``among``, the
+        credit profiles the caller fetched (see ``_ar_credit_profiles``). It reads stored
         figures only: its cost does not grow with the number of the customer's invoices.
         """
         self.ensure_one()
         confirming = amount is None
         if (confirming and self.state not in ("draft", "sent")) or not self.partner_id or self._ar_credit_released():
             return []
-        profiles = self._ar_credit_profiles()
+        profiles = self._ar_credit_profiles(among)
         payer = self.partner_invoice_id.commercial_partner_id or self.partner_id.commercial_partner_id
         payer_profile = profiles.filtered(lambda profile: profile.partner_id == payer)
         issues = []

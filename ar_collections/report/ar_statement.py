@@ -1,5 +1,7 @@
 """The statement of account (对账单): the figures of the PDF report and of the portal page."""
 
+from collections import defaultdict
+
 from odoo import api
 from odoo import fields
 from odoo import models
@@ -28,17 +30,17 @@ class ReportStatement(models.AbstractModel):
             partner.id: data.get("lang") or partner.lang or self.env.company.partner_id.lang or "en_US"
             for partner in partners
         }
+        statements = {}
+        for lang, group in partners.grouped(lambda partner: langs[partner.id]).items():
+            statements.update(
+                self.with_context(lang=lang)._get_statements(group, data.get("date_from"), data.get("date_to"))
+            )
         return {
             "doc_ids": docids,
             "doc_model": "res.partner",
             "docs": partners,
             "langs": langs,
-            "statements": {
-                partner.id: self.with_context(lang=langs[partner.id])._get_statement(
-                    partner, data.get("date_from"), data.get("date_to")
-                )
-                for partner in partners
-            },
+            "statements": statements,
         }
 
     @api.model
@@ -48,20 +50,49 @@ class ReportStatement(models.AbstractModel):
         Opening balance, every invoice, credit note and payment of the period with
         a running balance, the closing balance, and the aging of what is still open.
         """
+        return self._get_statements(partner, date_from, date_to, company=company)[partner.id]
+
+    @api.model
+    def _get_statements(self, partners, date_from, date_to, company=None):
+        """{partner id: the statement of its commercial entity} (see ``_get_statement``): the
+        same few queries for one customer or for the batch of the monthly job."""
         company = company or self.env.company
-        date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
-        partner = partner.commercial_partner_id
+        period = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        customers = partners.commercial_partner_id
+        customer_ids = set(customers.ids)
+        # Their contacts and subsidiaries too: expanded once, not in each search.
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        listed = Partner.search([("id", "child_of", customers.ids)], order="id")
         base = [
-            ("partner_id", "child_of", partner.id),
+            ("partner_id", "in", listed.ids),
             ("company_id", "=", company.id),
             ("account_id.account_type", "=", "asset_receivable"),
             ("parent_state", "=", "posted"),
         ]
         Line = self.env["account.move.line"].sudo()
-        opening = sum(Line.search([*base, ("date", "<", date_from)]).mapped("balance"))
-        period_lines = Line.search(
-            [*base, ("date", ">=", date_from), ("date", "<=", date_to)], order="date, move_name, id"
+        opening = defaultdict(float)
+        for partner, balance in Line._read_group([*base, ("date", "<", period[0])], ["partner_id"], ["balance:sum"]):
+            for customer_id in _statement_owners(partner, customer_ids):
+                opening[customer_id] += balance
+        period_lines = _by_statement(
+            Line.search([*base, ("date", ">=", period[0]), ("date", "<=", period[1])], order="date, move_name, id"),
+            customer_ids,
         )
+        open_lines = _by_statement(
+            Line.search([*base, ("reconciled", "=", False), ("date", "<=", period[1])]), customer_ids
+        )
+        statements = {
+            customer.id: self._statement(
+                customer, company, period, opening[customer.id], period_lines[customer.id], open_lines[customer.id]
+            )
+            for customer in customers
+        }
+        return {partner.id: statements[partner.commercial_partner_id.id] for partner in partners}
+
+    @api.model
+    def _statement(self, partner, company, period, opening, period_lines, open_lines):
+        """The statement of ``partner`` from its opening balance and its receivable lines."""
+        date_from, date_to = period
         balance, rows = opening, []
         kinds = {
             "out_invoice": self.env._("Invoice"),
@@ -86,7 +117,6 @@ class ReportStatement(models.AbstractModel):
                     "currency": line.currency_id,
                 }
             )
-        open_lines = Line.search([*base, ("reconciled", "=", False), ("date", "<=", date_to)])
         buckets = dict.fromkeys((key for key, _label, _max_days in AGING_BUCKETS), 0.0)
         for line in open_lines:
             key = aging_bucket((date_to - (line.date_maturity or line.date)).days)
@@ -103,3 +133,23 @@ class ReportStatement(models.AbstractModel):
             "aging": buckets,
             "open_total": sum(buckets.values()),
         }
+
+
+def _statement_owners(partner, customer_ids):
+    """Those of ``customer_ids`` whose statement lists the lines of ``partner``: itself and its
+    parents (a statement lists its customer's contacts, ``child_of``)."""
+    owners = []
+    while partner:
+        if partner.id in customer_ids:
+            owners.append(partner.id)
+        partner = partner.parent_id
+    return owners
+
+
+def _by_statement(lines, customer_ids):
+    """{customer id: the lines of ``lines`` its statement lists}, in order."""
+    grouped = defaultdict(list)
+    for line in lines:
+        for customer_id in _statement_owners(line.partner_id, customer_ids):
+            grouped[customer_id].append(line)
+    return grouped

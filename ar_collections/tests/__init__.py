@@ -25,8 +25,10 @@ from . import test_legal_path
 from . import test_letter_language
 from . import test_letters
 from . import test_limitation
+from . import test_night_jobs
 from . import test_portal
 from . import test_portal_security
+from . import test_query_budget
 from . import test_sale_credit_block
 from . import test_salesperson_report
 from . import test_security

@@ -137,6 +137,16 @@ class TestCreditExposure(ArCollectionsCommon):
         # The customers' contacts, then the one upsert (plus the flush and the new rows' limits).
         self.assertLessEqual(twelve, 4)
 
+    def test_refreshes_within_one_operation_run_once_as_it_ends(self):
+        self._ar_invoice(self.customer, 100.0)
+        profile = self._ar_profile(self.customer)
+        with self.env["ar.credit.profile"]._refreshing_exposure_once():
+            self._ar_invoice(self.customer, 50.0)
+            with self.env["ar.credit.profile"]._refreshing_exposure_once():
+                self._ar_invoice(self.customer, 20.0)
+            self.assertEqual(profile.open_receivable, 100.0, "the inner block leaves it to the outer one")
+        self.assertEqual(profile.open_receivable, 170.0)
+
     def test_new_customers_start_with_the_starting_rating(self):
         newcomer = self._ar_customer("Newcomer")
         self._ar_sale_order(newcomer, 100.0, confirm=True)

@@ -187,7 +187,7 @@ class TestJobIsolation(ArCollectionsCommon):
     def test_a_statement_that_fails_does_not_stop_the_others_and_none_goes_twice(self):
         self.env.company.ar_statement_monthly = True
         Partner = self.env["res.partner"]
-        with failing_for(Partner, "_ar_send_statement", self.bad), self.assertLogs(BATCH_LOGGER, "WARNING") as logs:
+        with failing_for(Partner, "_ar_send_statements", self.bad), self.assertLogs(BATCH_LOGGER, "WARNING") as logs:
             Partner._cron_ar_monthly_statements()
         self.assertEqual(set(self._statement_mails().mapped("res_id")), set(self.good.ids))
         failure = f"Monthly statements failed for ar.credit.profile (id {self._profiles(self.bad).id})"

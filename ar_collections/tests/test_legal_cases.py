@@ -123,6 +123,13 @@ class TestLegalCases(CaseCase):
         with self.assertRaises(AccessError):
             legal_file.with_user(self.collector).write({"case_number": "X"})
 
+    def test_an_invoice_s_legal_files_change_on_the_legal_file_only(self):
+        invoice, legal_file = self._case()
+        self.assertEqual(invoice.ar_legal_file_ids, legal_file)
+        with self.assertRaises(UserError):
+            invoice.with_user(self.collector).write({"ar_legal_file_ids": [Command.clear()]})
+        self.assertEqual(legal_file.move_ids, invoice)
+
     def test_the_limitation_kpi_counts_what_is_at_risk(self):
         today = self._ar_today()
         old = self._ar_invoice(self.customer, 1234.0, days_overdue=3 * 365 - 100)

@@ -61,6 +61,54 @@ class TestNoLegalFileWithoutFormalNotice(LegalPathCase):
         self.assertIn(self.stage["demand"].name, body)
         self.assertIn(self.stage["lawyer"].name, body, "it names the letters that were served")
 
+    def test_a_sending_batch_records_its_services_at_once_whatever_its_size(self):
+        """The service of the emails the mail server accepted is recorded for the whole sending
+        batch at its end, not email by email: 4 or 12 emails cost the same queries."""
+        today = self._ar_today()
+
+        def demands(prefix, count):
+            partners = self.env["res.partner"].union(*(self._ar_customer(f"{prefix} {i}") for i in range(count)))
+            self.env["account.move"].create(
+                [self._ar_invoice_values(partner, 100.0, days_overdue=70) for partner in partners]
+            ).action_post()
+            self._run(today, deliver=False)
+            emailed = [("partner_id", "in", partners.ids), ("mail_id", "!=", False)]
+            return self.env["ar.collection.event"].search(emailed)
+
+        def record(events):
+            # The sending itself is Odoo's (a few queries an email); what is measured here is ours.
+            events.mail_id.sudo().write({"state": "sent"})
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            with freeze_time(today):
+                self.env["mail.mail"]._ar_record_email_service(events.mail_id)
+            return self.env.cr.sql_log_count - start
+
+        record(demands("Warm-up", 2))
+        few, many = demands("Four", 4), demands("Twelve", 12)
+        self.assertEqual((len(few), len(many)), (4, 12))
+        four, twelve = record(few), record(many)
+        self.assertLessEqual(twelve, four + 3, f"4 emails: {four} queries, 12 emails: {twelve}")
+        self.assertEqual(set((few | many).mapped("service_method")), {"email"})
+        self.assertEqual(set((few | many).mapped("service_date")), {today})
+
+    def test_emails_sent_by_a_sending_cut_short_get_their_service_from_the_daily_sweep(self):
+        today = self._ar_today()
+        self._ar_invoice(self.customer, 1000.0, days_overdue=70)
+        self._run(today, deliver=False)
+        demand = self._emails().filtered(lambda event: event.stage_id == self.stage["demand"])
+        # The mail server accepted it, Odoo committed it as sent, then the process died before
+        # the batch's services were recorded.
+        self.env.cr.execute(
+            "UPDATE mail_mail SET state = 'sent', write_date = %s WHERE id = %s",
+            [f"{today} 12:00:00", demand.mail_id.id],
+        )
+        self.env.invalidate_all()
+        self.assertFalse(demand.service_date)
+        with freeze_time(today + timedelta(days=2)):
+            self.env["account.move"]._cron_limitation()
+        self.assertEqual((demand.service_method, demand.service_date), ("email", today), "served the day it left")
+
     def test_a_posted_demand_counts_once_its_proof_of_service_is_recorded(self):
         today = self._ar_today()
         self.customer.email = False

@@ -1,3 +1,4 @@
+from . import account_payment_register
 from . import ar_assign_collector_wizard
 from . import ar_collection_acknowledgement_wizard
 from . import ar_collection_letter_wizard
