@@ -70,15 +70,11 @@ def measure(bench, copy):
     """The first day on ``copy``: escalation with letters, then the mail queue into the sink."""
     with tempfile.TemporaryDirectory(prefix="ar_bench_smtp.") as folder, bench.on_database(copy):
         log_path = os.path.join(folder, "received.tsv")
-        url = f"http://127.0.0.1:{servers.LETTERS_PORT}"
         with (
-            servers.running(copy, bench.addons_path, servers.LETTERS_PORT, "--max-cron-threads=0", "--log-level=warn"),
             bench.env() as env,
+            servers.report_server(env, bench.addons_path),
             outgoing_through_sink(env, log_path),
         ):
-            servers.wait_http(f"{url}/web/login")
-            env["ir.config_parameter"].sudo().set_param("report.url", url)
-            env.cr.commit()
             contacted, escalation_wall, letters_wall = _escalate(bench, env)
             expected, others = _emails_expected(env)
             sent = bench.measure(

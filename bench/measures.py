@@ -7,7 +7,6 @@ escalation first: the letters are those of the customers it contacted).
 The escalation on queue_job (2) is in queue_runs.py, the comparison with OCA (7) in oca.py.
 """
 
-import contextlib
 import math
 import os
 import time
@@ -155,19 +154,7 @@ def letters(bench, env):
     # whatever their stage: in the generated data most end at the legal file.
     demand = env.ref("ar_collections.action_report_demand_letter")
     events = env["ar.collection.event"].search([("kind", "in", ("email", "letter", "legal"))], limit=sample)
-    url = os.environ.get("AR_REPORT_URL")
-    with contextlib.ExitStack() as stack:
-        if not url:
-            url = f"http://127.0.0.1:{servers.LETTERS_PORT}"
-            stack.enter_context(
-                servers.running(
-                    bench.db, bench.addons_path, servers.LETTERS_PORT, "--max-cron-threads=0", "--log-level=warn"
-                )
-            )
-        servers.wait_http(f"{url}/web/login")
-        env["ir.config_parameter"].sudo().set_param("report.url", url)
-        env.cr.commit()
-
+    with servers.report_server(env, bench.addons_path, os.environ.get("AR_REPORT_URL")):
         Report = env["ir.actions.report"]
 
         def one_call_each():

@@ -4,7 +4,6 @@ plans (9). Each takes the harness and an environment on the database, as the mea
 measures.py do; each job runs over a sample whose size depends on the run's size.
 """
 
-import contextlib
 import os
 from datetime import timedelta
 
@@ -44,7 +43,7 @@ def statements(bench, env, url=None):
     env.cr.execute("SELECT COALESCE(max(id), 0) FROM ar_collection_event")
     before = env.cr.fetchone()[0]
     Partner = env["res.partner"]
-    with report_server(bench, env, url):
+    with servers.report_server(env, bench.addons_path, url or os.environ.get("AR_REPORT_URL")):
         sent = bench.measure(
             f"8. Monthly statements job, {len(due):,} customers",
             lambda: Partner._cron_ar_monthly_statements(time_budget=10**9),
@@ -75,25 +74,6 @@ def statements(bench, env, url=None):
     bench.expect(not wrong, f"{len(wrong)} customer(s) without exactly one statement, its PDF on its email")
     bench.expect(not again, f"the second run the same month sent {again} statement(s)")
     env.cr.commit()
-
-
-@contextlib.contextmanager
-def report_server(bench, env, url=None):
-    """``report.url`` set to ``url``, AR_REPORT_URL, or an Odoo server started here on the
-    database for the block (wkhtmltopdf loads the reports' CSS from it)."""
-    url = url or os.environ.get("AR_REPORT_URL")
-    with contextlib.ExitStack() as stack:
-        if not url:
-            url = f"http://127.0.0.1:{servers.LETTERS_PORT}"
-            stack.enter_context(
-                servers.running(
-                    bench.db, bench.addons_path, servers.LETTERS_PORT, "--max-cron-threads=0", "--log-level=warn"
-                )
-            )
-        servers.wait_http(f"{url}/web/login")
-        env["ir.config_parameter"].sudo().set_param("report.url", url)
-        env.cr.commit()
-        yield url
 
 
 def follow_ups(bench, env):

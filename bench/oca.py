@@ -143,15 +143,11 @@ def _first_day(bench, env, run, sampled):
     letter_lines = run.line_ids.filtered(lambda line: line.channel == "letter")
     letter_partners = letter_lines.partner_id[:sample] or partners
     letter_lines = letter_lines.filtered(lambda line: line.partner_id in letter_partners) or lines
-    url = f"http://127.0.0.1:{servers.LETTERS_PORT}"
     with (
         tempfile.TemporaryDirectory(prefix="ar_bench_smtp.") as folder,
-        servers.running(bench.db, bench.addons_path, servers.LETTERS_PORT, "--max-cron-threads=0", "--log-level=warn"),
+        servers.report_server(env, bench.addons_path),
         first_day.outgoing_through_sink(env, os.path.join(folder, "received.tsv")),
     ):
-        servers.wait_http(f"{url}/web/login")
-        env["ir.config_parameter"].sudo().set_param("report.url", url)
-        env.cr.commit()
 
         def emails():
             lines.write({"state": "to_be_sent"})

@@ -65,6 +65,22 @@ def kill(server):
     server.wait()
 
 
+@contextlib.contextmanager
+def report_server(env, addons_path, url=None):
+    """``report.url`` of ``env``'s database set to ``url``, or to an Odoo server started here on
+    that database for the block: wkhtmltopdf loads the reports' CSS from it."""
+    with contextlib.ExitStack() as stack:
+        if not url:
+            url = f"http://127.0.0.1:{LETTERS_PORT}"
+            stack.enter_context(
+                running(env.cr.dbname, addons_path, LETTERS_PORT, "--max-cron-threads=0", "--log-level=warn")
+            )
+        wait_http(f"{url}/web/login")
+        env["ir.config_parameter"].sudo().set_param("report.url", url)
+        env.cr.commit()
+        yield url
+
+
 def wait_http(url, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
