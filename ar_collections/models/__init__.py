@@ -46,6 +46,7 @@ from . import ar_salesperson_report
 from . import ar_salesperson_summary
 from . import ar_write_off
 from . import ir_actions_report
+from . import ir_qweb
 from . import mail_mail
 from . import mail_thread
 from . import payment_transaction

@@ -16,6 +16,8 @@ from odoo.tools import SQL
 from odoo.tools import email_normalize
 from odoo.tools import plaintext2html
 
+from .ir_qweb import COMPILE_ONCE
+
 EVENT_KINDS = [
     ("email", "Email"),
     ("letter", "Letter"),
@@ -388,7 +390,8 @@ class ArCollectionEvent(models.Model):
         Odoo's notification frame ("Your Collection Event", the record's name, "Powered by
         Odoo"), which also made every email and its chatter message ten times longer, and
         their sanitizing half of the escalation's time."""
-        mails = template.sudo().send_mail_batch(self.ids, email_values={"email_to": False})
+        template = template.sudo().with_context(**{COMPILE_ONCE: True})
+        mails = template.send_mail_batch(self.ids, email_values={"email_to": False})
         self._thread_on_customers(mails)
         mails._ar_attach_each([event.attachment_id for event in self])
         self._complete_each(

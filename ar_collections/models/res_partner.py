@@ -15,6 +15,7 @@ from ..tools.groups import CREDIT_MANAGER_GROUP
 from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import requires_group
 from .account_move_limitation import LIMITATION_WARNING_DAYS
+from .ir_qweb import COMPILE_ONCE
 
 PROFILE = "ar_credit_profile_id"
 # Partners whose credit change is being logged by the code at work (see _ar_credit_change_logged).
@@ -726,9 +727,10 @@ class ResPartner(models.Model):
                 ]
             )
         )
-        mails = template.with_context(ar_statement_date_from=date_from, ar_statement_date_to=date_to).send_mail_batch(
-            self.ids
+        template = template.with_context(
+            **{COMPILE_ONCE: True}, ar_statement_date_from=date_from, ar_statement_date_to=date_to
         )
+        mails = template.send_mail_batch(self.ids)
         mails._ar_attach_each(attachments)
         return {
             partner: {"attachment_id": attachment.id, "mail_id": mail.id, "mail_message_id": mail.mail_message_id.id}

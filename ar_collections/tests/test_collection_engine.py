@@ -2,10 +2,12 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import etree
 
 import odoo
 from odoo.tests import tagged
 
+from ..models import ir_qweb
 from .common import ArCollectionsCommon
 
 STAGES = ["courtesy", "friendly", "second", "demand", "lawyer", "legal"]
@@ -348,6 +350,33 @@ class TestEscalation(CollectionCase):
             self.assertIn(partner.name, event.mail_id.body_html)
             self.assertTrue(self._ar_profile(partner).hold)
             self.assertTrue(partner.activity_ids.filtered(lambda activity: activity.user_id == self.manager))
+
+    def test_a_batch_compiles_its_email_body_once_and_an_edited_body_anew(self):
+        """Odoo compiles a mail template's body for every record it renders; a batch of
+        collection emails compiles it once, and an edited template is not served stale."""
+        self.stage["demand"].write({"print_letter": False})
+        template = self.stage["demand"].mail_template_id
+        IrQweb = type(self.env["ir.qweb"])
+        generate = IrQweb._generate_code
+        inline = []
+
+        def counting(qweb, source):
+            if isinstance(source, etree._Element):
+                inline.append(source)
+            return generate(qweb, source)
+
+        # Odoo generates the body's code once more per batch, to check it for unsafe expressions.
+        with patch.object(IrQweb, "_generate_code", counting), patch.dict(ir_qweb._COMPILED, clear=True):
+            self._run_batch(self._batch_of_customers("Compiled", 6))
+            self.assertEqual(len(inline), 2, "the body is compiled once for the 6 emails, not 6 times")
+            template.body_html = template.body_html.replace("Dear", "Dear valued customer")
+            partners = self._batch_of_customers("Edited", 4)
+            self._run_batch(partners)
+        self.assertEqual(len(inline), 4, "the edited body compiles once more")
+        for partner in partners:
+            body = self._emails(partner).mail_id.body_html
+            self.assertIn("Dear valued customer", body)
+            self.assertIn(partner.name, body)
 
     def test_in_a_batch_each_email_carries_its_own_customers_letter(self):
         partners = self._batch_of_customers("Lettered", 3)
