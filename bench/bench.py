@@ -28,6 +28,7 @@ import night_jobs
 import oca
 import overhead
 import queue_runs
+import targets
 from dataset import Dataset
 from harness import Harness
 
@@ -95,6 +96,7 @@ def run(bench):
     if large:
         capacity.compare_with_default(bench)
     elif not bench.args.smoke:
+        bench.sections.extend(targets.section(bench))
         capacity.model(bench)
     if not bench.args.smoke:
         bench.write_results()

@@ -6,8 +6,10 @@ with the default size's results.
 import math
 import os
 import re
+import time
 
 from harness import HERE
+from harness import LARGE_SECTION
 
 MILLION = 1_000_000
 NIGHT = 2 * 3600  # seconds: the night a company wants its collections done in
@@ -90,7 +92,9 @@ def model(bench):
 
 
 def compare_with_default(bench):
-    """The large size's cost per customer against the default size's (bench/RESULTS.md)."""
+    """The large size's cost per customer against the default size's (bench/RESULTS.md), its
+    install and upgrade time and its peak memory; the verdicts are also written into
+    RESULTS.md, as its "10x the data" section."""
     path = os.path.join(HERE, "RESULTS.md")
     if not os.path.exists(path):
         return
@@ -100,6 +104,7 @@ def compare_with_default(bench):
     if not match:
         return
     default_customers = int(match.group(1).replace(",", ""))
+    first = len(bench.rows)
     for prefix in ("1. Escalation job, first run", "6. Credit review job", "6c. Exposure refresh job"):
         theirs = re.search(rf"^\| {re.escape(prefix)}[^|]*\| ([\d.]+) \| (\d*) \|", text, re.MULTILINE)
         ours = _row(bench, prefix)
@@ -109,7 +114,38 @@ def compare_with_default(bench):
         large_cost = ours[1] / bench.args.customers
         change = large_cost / default_cost - 1
         bench.summarize(
-            f"Cost per customer against the default size: {prefix}",
+            f"10x. Cost per customer against the default size: {prefix}",
             f"{large_cost * 1000:.2f} ms vs {default_cost * 1000:.2f} ms ({change:+.0%}); within 20 %: "
             f"{'yes' if abs(change) <= 0.2 else 'no'}",
         )
+    install = sum(row[1] for row in bench.rows if row[0].startswith("7a. "))
+    bench.summarize(
+        "10x. Install and upgrade of ar_collections",
+        f"{install / 60:.1f} min; under 10 min: {'yes' if install < 600 else 'no'}",
+    )
+    peak = max(row[3] for row in bench.rows if row[3] is not None)
+    bench.summarize(
+        "10x. Peak memory of an Odoo process (the jobs' worker, the install and upgrade)",
+        f"{peak:,.0f} MB; under 1 GB: {'yes' if peak < 1024 else 'no'}",
+    )
+    _write_large_section(path, text, bench, bench.rows[first:])
+
+
+def _write_large_section(path, text, bench, rows):
+    """RESULTS.md's "10x the data" section, replaced by this run's verdicts."""
+    title = LARGE_SECTION
+    kept = text.split(f"\n{title}\n", 1)[0].rstrip("\n")
+    section = [
+        "",
+        title,
+        "",
+        f"Run on {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC: {bench.args.customers:,} customers and "
+        f"{bench.args.invoices:,} invoices; the whole table is in RESULTS-large.md.",
+        "",
+        "| Measure | Result |",
+        "|---|---|",
+        *(f"| {label.removeprefix('10x. ')} | {note} |" for label, _wall, _count, _rss, note in rows),
+        "",
+    ]
+    with open(path, "w", encoding="utf-8") as results:
+        results.write(kept + "\n" + "\n".join(section))

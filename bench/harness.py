@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import psutil
+
 import odoo
 from odoo import SUPERUSER_ID
 from odoo import api
@@ -28,6 +30,8 @@ ROOT = os.path.dirname(HERE)
 # What stands for a rendered PDF letter where a measure leaves the letters out: they are
 # measured on their own (6b).
 PLACEHOLDER_PDF = b"%PDF-1.4 bench placeholder"
+# The title of RESULTS.md's section that the --large run writes (capacity.py).
+LARGE_SECTION = "## 10x the data (`bench.py --large`)"
 TABLE_HEADER = ["| Measure | Wall time (s) | SQL queries | Peak RSS (MB) | Note |", "|---|---:|---:|---:|---|"]
 
 
@@ -87,10 +91,21 @@ class Harness:
         config.parse_config(["-d", self.db, f"--addons-path={self.addons_path}", "--without-demo=all"])
 
     def odoo(self, *arguments):
-        """Odoo run once on the database in another process (install, upgrade), then stopped."""
+        """Odoo run once on the database in another process (install, upgrade), then stopped;
+        return the process's peak RSS in MB (sampled twice a second)."""
         command = [sys.executable, "-m", "odoo", "-d", self.db, f"--addons-path={self.addons_path}"]
         command += ["--without-demo=all", "--stop-after-init", "--log-level=warn", *arguments]
-        subprocess.run(command, check=True, stderr=subprocess.DEVNULL if self.args.quiet else None)
+        process = subprocess.Popen(command, stderr=subprocess.DEVNULL if self.args.quiet else None)
+        peak = 0
+        with contextlib.suppress(psutil.Error):
+            watched = psutil.Process(process.pid)
+            while process.poll() is None:
+                with contextlib.suppress(psutil.Error):
+                    peak = max(peak, watched.memory_info().rss)
+                time.sleep(0.5)
+        if process.wait():
+            raise subprocess.CalledProcessError(process.returncode, command)
+        return peak / 2**20
 
     @contextlib.contextmanager
     def env(self):
@@ -158,10 +173,11 @@ class Harness:
         return result
 
     def timed(self, label, function, note=""):
-        """A step run in another process (install, upgrade): wall time only."""
+        """A step run in another process (install, upgrade): its wall time, and its peak RSS
+        when ``function`` returns it."""
         started = time.perf_counter()
-        function()
-        self.record(label, time.perf_counter() - started, note=note)
+        rss = function()
+        self.record(label, time.perf_counter() - started, rss=rss, note=note)
 
     def record(self, label, wall, count=None, rss=None, note=""):
         """A row measured by its caller, printed as the table goes: without a peak RSS, the
@@ -225,6 +241,11 @@ class Harness:
             *self.sections,
         ]
         target = self.results_path()
+        with contextlib.suppress(FileNotFoundError), open(target, encoding="utf-8") as previous:
+            # The last --large run's section (capacity.py) stays until the next one.
+            large = previous.read().partition(LARGE_SECTION)
+            if large[1]:
+                lines += ["", large[1] + large[2].rstrip("\n")]
         with open(target, "w", encoding="utf-8") as file:
             file.write("\n".join(lines))
         print(f"Written to {target}")
