@@ -48,6 +48,7 @@ from . import ar_write_off
 from . import ir_actions_report
 from . import ir_qweb
 from . import mail_mail
+from . import mail_message
 from . import mail_thread
 from . import payment_transaction
 from . import res_company

@@ -17,6 +17,7 @@ from odoo.tools import email_normalize
 from odoo.tools import plaintext2html
 
 from .ir_qweb import COMPILE_ONCE
+from .mail_message import SANITIZE_ONCE
 
 EVENT_KINDS = [
     ("email", "Email"),
@@ -390,7 +391,7 @@ class ArCollectionEvent(models.Model):
         Odoo's notification frame ("Your Collection Event", the record's name, "Powered by
         Odoo"), which also made every email and its chatter message ten times longer, and
         their sanitizing half of the escalation's time."""
-        template = template.sudo().with_context(**{COMPILE_ONCE: True})
+        template = template.sudo().with_context(**{COMPILE_ONCE: True, SANITIZE_ONCE: True})
         mails = template.send_mail_batch(self.ids, email_values={"email_to": False})
         self._thread_on_customers(mails)
         mails._ar_attach_each([event.attachment_id for event in self])
@@ -407,7 +408,7 @@ class ArCollectionEvent(models.Model):
         invoices: one insert for all. An emailed event's customer has the email itself instead."""
         note = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
-        self.env["mail.message"].sudo().create(
+        self.env["mail.message"].sudo()._ar_create_sanitizing_once(
             [
                 {
                     "model": model,

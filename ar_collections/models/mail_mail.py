@@ -9,9 +9,20 @@ from odoo import fields
 from odoo import models
 from odoo.tools import SQL
 
+from .mail_message import SANITIZE_ONCE
+
 
 class MailMail(models.Model):
     _inherit = "mail.mail"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Under ``ar_sanitize_once`` (a collection run's emails), their messages' bodies are
+        sanitized once each (see ``mail.message._ar_create_sanitizing_once``)."""
+        if not self.env.context.get(SANITIZE_ONCE):
+            return super().create(vals_list)
+        plain = self.with_context(**{SANITIZE_ONCE: False})
+        return self.env["mail.message"]._ar_create_sanitizing_once(vals_list, create=super(MailMail, plain).create)
 
     def _postprocess_sent_message(self, success_pids, failure_reason=False, failure_type=None):
         """A collection email that fails to go out (mail server down or refusing, bad address,

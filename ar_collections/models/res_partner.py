@@ -16,6 +16,7 @@ from ..tools.groups import INTERNAL_USER_GROUP
 from ..tools.groups import requires_group
 from .account_move_limitation import LIMITATION_WARNING_DAYS
 from .ir_qweb import COMPILE_ONCE
+from .mail_message import SANITIZE_ONCE
 
 PROFILE = "ar_credit_profile_id"
 # Partners whose credit change is being logged by the code at work (see _ar_credit_change_logged).
@@ -728,7 +729,7 @@ class ResPartner(models.Model):
             )
         )
         template = template.with_context(
-            **{COMPILE_ONCE: True}, ar_statement_date_from=date_from, ar_statement_date_to=date_to
+            **{COMPILE_ONCE: True, SANITIZE_ONCE: True}, ar_statement_date_from=date_from, ar_statement_date_to=date_to
         )
         mails = template.send_mail_batch(self.ids)
         mails._ar_attach_each(attachments)

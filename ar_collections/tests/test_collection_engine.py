@@ -6,6 +6,7 @@ from lxml import etree
 
 import odoo
 from odoo.tests import tagged
+from odoo.tools import html_sanitize
 
 from ..models import ir_qweb
 from .common import ArCollectionsCommon
@@ -377,6 +378,39 @@ class TestEscalation(CollectionCase):
             body = self._emails(partner).mail_id.body_html
             self.assertIn("Dear valued customer", body)
             self.assertIn(partner.name, body)
+            self.assertIn("$ 100.00", body.replace("\xa0", " "), "the amount due, formatted")
+            self.assertNotIn("move_ids", body, "the template's code stays out of the customer's email")
+
+    def test_a_batch_sanitizes_each_body_once_as_the_orm_stores_it(self):
+        """The ORM sanitizes an HTML body three times when it creates an email's message; a
+        batch sanitizes each email and note once, and stores what the ORM would have."""
+        self.stage["demand"].write({"print_letter": False})
+        template = self.stage["demand"].mail_template_id
+        template.body_html = template.body_html.replace("<p>Dear", "<script>alert('x')</script><p>Dear")
+        partners = self._batch_of_customers("Sanitized", 4)
+        bodies = []
+
+        def counting(src, *args, **kwargs):
+            bodies.append(str(src or ""))
+            return html_sanitize(src, *args, **kwargs)
+
+        with patch.object(odoo.fields, "html_sanitize", counting):
+            self._run_batch(partners)
+        emails = [body for body in bodies if "Dear" in body]
+        notes = [body for body in bodies if "letter sent" in body]
+        self.assertEqual((len(emails), len(notes)), (4, 4), "each email and each invoice's note sanitized once")
+        for partner in partners:
+            mail = self._emails(partner).mail_id
+            self.assertNotIn("<script", mail.mail_message_id.body)
+            self.assertIn(partner.name, mail.mail_message_id.body)
+            by_orm = self.env["mail.message"].create(
+                {"body": mail.body_html, "model": "res.partner", "res_id": partner.id}
+            )
+            self.assertEqual(mail.mail_message_id.body, by_orm.body)
+            note = partner.invoice_ids.message_ids.filtered(
+                lambda message: message.subtype_id == self.env.ref("mail.mt_note")
+            )
+            self.assertTrue(note.body)
 
     def test_in_a_batch_each_email_carries_its_own_customers_letter(self):
         partners = self._batch_of_customers("Lettered", 3)
