@@ -18,6 +18,8 @@ from .account_move_limitation import LIMITATION_FIELDS
 # Fields whose change on a draft customer invoice changes its amount or customer.
 DRAFT_EXPOSURE_FIELDS = {"invoice_line_ids", "line_ids", "partner_id", "currency_id", "move_type", "company_id"}
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
+# Nothing left to collect: paid, paid pending the bank's confirmation, or credited in full.
+SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed")
 # An open invoice: a posted customer invoice not (fully) paid (see `_ar_open_invoice_domain`).
 OPEN_INVOICE_DOMAIN = [
     ("move_type", "=", "out_invoice"),
@@ -653,6 +655,10 @@ class AccountMove(models.Model):
     @api.model
     def _ar_open_invoice_domain(self):
         return list(OPEN_INVOICE_DOMAIN)
+
+    def _ar_all_settled(self):
+        """Whether every one of these invoices is settled (a promise's or a plan's are kept)."""
+        return all(move.payment_state in SETTLED_PAYMENT_STATES for move in self)
 
     def _ar_is_open_invoice(self):
         self.ensure_one()

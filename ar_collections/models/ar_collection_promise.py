@@ -146,8 +146,7 @@ class ArCollectionPromise(models.Model):
     def _is_paid(self):
         """Paid the promised amount, or every invoice settled."""
         self.ensure_one()
-        settled = all(move.payment_state in ("paid", "in_payment", "reversed") for move in self.move_ids)
-        return settled or self.currency_id.compare_amounts(self.paid_amount, self.amount) >= 0
+        return self.move_ids._ar_all_settled() or self.currency_id.compare_amounts(self.paid_amount, self.amount) >= 0
 
     def _kept_note(self):
         return self.env._("Promise kept: %s paid.", self.currency_id.format(self.paid_amount))

@@ -294,8 +294,10 @@ class ArPaymentPlan(models.Model):
     def _is_paid(self):
         """Its amount paid, or every invoice settled."""
         self.ensure_one()
-        settled = all(move.payment_state in ("paid", "in_payment", "reversed") for move in self.move_ids)
-        return settled or self.currency_id.compare_amounts(self.paid_amount, self.amount_total) >= 0
+        return (
+            self.move_ids._ar_all_settled()
+            or self.currency_id.compare_amounts(self.paid_amount, self.amount_total) >= 0
+        )
 
     def _missed_instalments(self, today):
         """The instalments not paid by their date plus the company's grace days."""
