@@ -5,11 +5,11 @@ with a tenth of the size (the default size) measured first in the same run.
 
 import math
 import os
-import re
 import time
 
 from harness import HERE
 from harness import LARGE_SECTION
+from harness import number
 
 MILLION = 1_000_000
 NIGHT = 2 * 3600  # seconds: the night a company wants its collections done in
@@ -17,19 +17,10 @@ NIGHT = 2 * 3600  # seconds: the night a company wants its collections done in
 REFERENCE = "Reference, a tenth of the size: "
 
 
-def _number(text, pattern):
-    match = re.search(pattern, text)
-    return int(match.group(1).replace(",", "")) if match else None
-
-
-def _row(bench, prefix):
-    return next((row for row in bench.rows if row[0].startswith(prefix) and row[1] is not None), None)
-
-
 def model(bench):
     """Per-batch and per-customer costs of the first day, scaled to 1M customers."""
     day = bench.day1
-    escalation = _row(bench, "1. Escalation job, first run")
+    escalation = bench.row("1. Escalation job, first run", timed=True)
     if not day or not escalation or not bench.contacted:
         return
     cpus = os.cpu_count()
@@ -103,10 +94,10 @@ def compare_with_reference(bench):
     first in the same run (``bench.reference``), its install and upgrade time and its peak memory; the
     verdicts are also written into RESULTS.md, as its "10x the data" section."""
     first = len(bench.rows)
-    generated = _row(bench, REFERENCE + "Generate ")
-    customers = _number(generated[0], r"Generate ([\d,]+) customers") if generated else None
+    generated = bench.row(REFERENCE + "Generate ", timed=True)
+    customers = number(generated[0], r"Generate ([\d,]+) customers") if generated else None
     for prefix in ("1. Escalation job, first run", "6. Credit review job", "6c. Exposure refresh job"):
-        theirs, ours = _row(bench, REFERENCE + prefix), _row(bench, prefix)
+        theirs, ours = bench.row(REFERENCE + prefix, timed=True), bench.row(prefix, timed=True)
         if not theirs or not ours or not customers:
             continue
         default_cost = theirs[1] / customers

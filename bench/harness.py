@@ -10,6 +10,7 @@ none times, prints or writes a row itself.
 import contextlib
 import os
 import platform
+import re
 import resource
 import subprocess
 import sys
@@ -51,6 +52,12 @@ def patched(cls, name, function):
         yield
     finally:
         setattr(cls, name, original)
+
+
+def number(text, pattern):
+    """The number the first group of ``pattern`` finds in ``text`` (thousands commas allowed), or None."""
+    match = re.search(pattern, text or "")
+    return float(match.group(1).replace(",", "")) if match else None
 
 
 class Harness:
@@ -188,6 +195,11 @@ class Harness:
             queries = "" if count is None else f"{count:>8} q"
             line += f" {queries:>10} {rss:>7.0f} MB  {note}"
         print(line, flush=True)
+
+    def row(self, prefix, timed=False):
+        """The first row whose label starts with ``prefix`` (``timed``: one with a wall time,
+        not a summary), or None."""
+        return next((row for row in self.rows if row[0].startswith(prefix) and (row[1] is not None or not timed)), None)
 
     def summarize(self, label, note):
         """A row of figures drawn from other rows (a speed-up, a ratio): a note only."""

@@ -1,33 +1,23 @@
 """The targets of the scale work (issue "Scale, the whole day"), each with the figure this run
 measured and whether it is met: a section of bench/RESULTS.md, drawn from the rows."""
 
-import re
+from harness import number
 
 # The credit review job at the default size before it was set-wise (20,004 customers).
 REVIEW_BEFORE = {"customers": 20_004, "wall": 35.716, "queries": 42_752}
 FIRST_DAY_MINUTES = 10
 
 
-def _row(bench, prefix):
-    return next((row for row in bench.rows if row[0].startswith(prefix)), None)
-
-
-def _number(text, pattern):
-    """The number ``pattern``'s group finds in ``text`` (commas allowed), or None."""
-    match = re.search(pattern, text or "")
-    return float(match.group(1).replace(",", "")) if match else None
-
-
 def section(bench):
     """The "Targets" section: one line per target this run measured."""
     lines = [_first_day(bench), *_review(bench), _follow_ups(bench), *_added_queries(bench), *_two_nodes(bench)]
-    statements = _row(bench, "8. Monthly statements job,")
+    statements = bench.row("8. Monthly statements job,")
     if statements:
-        rate = _number(statements[4], r"([\d.]+) statements/s")
+        rate = number(statements[4], r"([\d.]+) statements/s")
         lines.append(_line("Monthly statements printed", "≥ 40 /s", f"{rate:.1f} /s", rate and rate >= 40))
-    exposure = _row(bench, "6c. Exposure refresh job")
+    exposure = bench.row("6c. Exposure refresh job")
     if exposure:
-        each = _number(exposure[4], r"([\d.]+) queries each")
+        each = number(exposure[4], r"([\d.]+) queries each")
         lines.append(_line("Exposure refresh job: queries per customer", "O(batches)", f"{each:.3f}", each < 0.1))
     lines = [line for line in lines if line]
     if not lines:
@@ -62,10 +52,10 @@ def _first_day(bench):
 
 
 def _review(bench):
-    first = _row(bench, "6. Credit review job over all customers, first review")
+    first = bench.row("6. Credit review job over all customers, first review")
     if not first or first[1] is None:
         return []
-    customers = _number(first[4], r"([\d,]+) customers reviewed")
+    customers = number(first[4], r"([\d,]+) customers reviewed")
     if not customers:
         return []
     per_customer = first[2] / customers
@@ -85,7 +75,7 @@ def _follow_ups(bench):
     rows = [row for row in bench.rows if row[0].startswith("9. ")]
     if not rows:
         return None
-    each = [_number(row[4], r"([\d.]+) queries per record") for row in rows]
+    each = [number(row[4], r"([\d.]+) queries per record") for row in rows]
     measured = ", ".join(f"{value:.2f}" for value in each)
     return _line("Promise and plan follow-ups: queries per record", "O(batches)", measured, max(each) < 1)
 
@@ -96,21 +86,21 @@ def _added_queries(bench):
         ("3b. Order confirmation: queries the addon adds", "Order confirmation: queries the addon adds", 10),
         ("4b. Payment of one invoice: queries the addon adds", "Exposure after one payment: queries added", 30),
     ):
-        row = _row(bench, prefix)
+        row = bench.row(prefix)
         if row:
-            added = _number(row[4], r"^(-?\d+)")
+            added = number(row[4], r"^(-?\d+)")
             lines.append(_line(target, f"≤ {wanted}", row[4].split(";")[0], added is not None and added <= wanted))
     return lines
 
 
 def _two_nodes(bench):
-    killed = _row(bench, "2b. Escalation on queue_job, two nodes, the first killed")
-    ratio = _row(bench, "2b. Two nodes over one node")
+    killed = bench.row("2b. Escalation on queue_job, two nodes, the first killed")
+    ratio = bench.row("2b. Two nodes over one node")
     lines = []
     if killed:
         clean = "0 duplicate communications, 0 failed jobs" in killed[4] and "requeued and done" in killed[4]
         lines.append(_line("Two nodes, one killed midway", "0 duplicates, 0 lost", killed[4], clean))
     if ratio:
-        speed = _number(ratio[4], r"^([\d.]+)x")
+        speed = number(ratio[4], r"^([\d.]+)x")
         lines.append(_line("Two nodes against one, same workers", "≥ 1x", ratio[4], speed and speed >= 1))
     return lines
