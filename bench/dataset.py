@@ -159,7 +159,7 @@ class Dataset:
             SELECT n,
                    (%(partners)s::int[])[1 + (n - 1) %% %(customers)s] AS partner_id,
                    (100 + (n * 37) %% 4900)::numeric AS amount,
-                   %(today)s::date - 120 + ((n * 7919) %% 151) AS due,
+                   %(today)s::date - 120 + ((n::bigint * 7919) %% 151)::int AS due,
                    (%(in_eur)s AND n %% 10 = 0) AS in_eur
               FROM generate_series(1, %(count)s) AS n
             """,

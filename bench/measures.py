@@ -20,9 +20,11 @@ from harness import patched
 from odoo import fields
 
 
-def escalation(bench, env):
+def escalation(bench, env, time_budget=None):
     """The escalation job, run twice the same day (the second must contact nobody), without
-    its PDF letters; nobody may be contacted twice."""
+    its PDF letters; nobody may be contacted twice. With ``time_budget`` (seconds, the large
+    size), the first run stops after it, as the scheduled job does, and is measured per
+    customer contacted in that time; the second run is left out (it would go on with the rest)."""
     Engine = env["ar.collection.engine"]
     env.cr.execute("SELECT count(*) FROM account_move WHERE ar_next_action_date <= CURRENT_DATE")
     due = env.cr.fetchone()[0]
@@ -30,21 +32,27 @@ def escalation(bench, env):
     bench.escalation_batch_size = env.company.ar_collection_batch_size
     due_customers = Engine._count_due_profiles(companies, fields.Date.context_today(Engine))
     bench.escalation_batches = math.ceil(due_customers / bench.escalation_batch_size)
+    part = f", its first {time_budget / 60:.0f} minutes" if time_budget else ""
     # The letters are measured on their own (6b): here the job's own work.
     placeholders = lambda events, report: dict.fromkeys(events, (PLACEHOLDER_PDF, "pdf"))  # noqa: E731
     with patched(type(env["ar.collection.event"]), "_render_documents", placeholders):
         done = bench.measure(
-            f"1. Escalation job, first run ({due:,} invoices due)",
-            lambda: Engine._cron_escalate(time_budget=10**9),
-            note=lambda done: f"{done:,} customers contacted (PDFs excluded, see 6b)",
+            f"1. Escalation job, first run{part} ({due:,} invoices due, {due_customers:,} customers)",
+            lambda: Engine._cron_escalate(time_budget=time_budget or 10**9),
+            note=lambda done: (
+                f"{done:,} customers contacted, {bench.last_wall / max(done, 1) * 1000:.2f} ms each "
+                "(PDFs excluded, see 6b)"
+            ),
         )
         bench.escalation_ms_per_customer = bench.last_wall / max(done, 1) * 1000
         bench.contacted = done
-        again = bench.measure(
-            "1. Escalation job, second run the same day",
-            lambda: Engine._cron_escalate(time_budget=10**9),
-            note=lambda done: f"{done:,} customers contacted",
-        )
+        again = None
+        if not time_budget:
+            again = bench.measure(
+                "1. Escalation job, second run the same day",
+                lambda: Engine._cron_escalate(time_budget=10**9),
+                note=lambda done: f"{done:,} customers contacted",
+            )
     env.cr.execute(
         "SELECT count(*) FROM (SELECT partner_id FROM ar_collection_event "
         "WHERE kind IN ('email', 'letter', 'legal') AND failed IS NOT TRUE "
@@ -103,11 +111,12 @@ def searches(bench, env):
     bench.explain_review_due = "\n".join(row[0] for row in env.cr.fetchall())
 
 
-def review(bench, env):
+def review(bench, env, settled=True):
     """The credit review job over every customer, twice: the first review gives most of them
     another rating than the default one they were created with (their invoices carry it), the
-    second is the steady state of a periodic review, where few ratings change."""
-    for label in ("first review, most ratings change", "again, ratings settled"):
+    second (unless not ``settled``) is the steady state of a periodic review, where few ratings change."""
+    labels = ("first review, most ratings change", "again, ratings settled")
+    for label in labels if settled else labels[:1]:
         env.cr.execute("UPDATE ar_credit_profile SET next_review_date = CURRENT_DATE")
         env.cr.commit()
         env.cr.execute("SELECT count(*) FROM ar_credit_review")
