@@ -27,10 +27,45 @@ UNINSTALL_SCRIPT = textwrap.dedent(
 )
 INSTALL_SCRIPT = textwrap.dedent(
     """
+    import json
+
+    from odoo.addons.ar_collections import hooks
+
+    # Chunks of 2: the open invoices' next collection dates are computed chunk by chunk.
+    hooks.INSTALL_CHUNK = 2
+    chunks = []
+    split_every = hooks.split_every
+
+    def counted(size, ids):
+        for chunk in split_every(size, ids):
+            chunks.append(len(chunk))
+            yield chunk
+
+    hooks.split_every = counted
     env["ir.module.module"].update_list()
     module = env["ir.module.module"].search([("name", "=", "ar_collections")])
     module.button_immediate_install()
     env.cr.commit()
+    print("CHUNKS " + json.dumps(chunks))
+    """
+)
+
+# The open invoices' next collection dates as the install stored them, against the ORM's
+# computation of them all at once.
+NEXT_DATES_SCRIPT = textwrap.dedent(
+    """
+    import json
+
+    Move = env["account.move"]
+    moves = Move.search(Move._ar_open_invoice_domain())
+    stored = {move.id: str(move.ar_next_action_date) for move in moves}
+    env.add_to_compute(Move._fields["ar_next_action_date"], moves)
+    env.flush_all()
+    env.invalidate_all()
+    wrong = [move.id for move in moves if str(move.ar_next_action_date) != stored[move.id]]
+    dated = sum(1 for date in stored.values() if date != "False")
+    print("NEXT_DATES " + json.dumps({"open": len(moves), "dated": dated, "wrong": wrong}))
+    env.cr.rollback()
     """
 )
 
@@ -56,6 +91,13 @@ class TestInstallUninstall(BaseCase):
         result = subprocess.run(command, input=script, capture_output=True, text=True, timeout=600, check=False)
         self.assertEqual(result.returncode, 0, result.stderr[-3000:])
         self.assertNotIn("Traceback", result.stderr, result.stderr[-3000:])
+        return result.stdout
+
+    def _marked_line(self, output, mark):
+        """What a shell script printed after ``mark``."""
+        lines = [line.removeprefix(mark) for line in output.splitlines() if line.startswith(mark)]
+        self.assertEqual(len(lines), 1, output[-3000:])
+        return lines[0]
 
     def _leftovers(self):
         with sql_db.db_connect(self.scratch_db).cursor() as cr:
@@ -86,5 +128,12 @@ class TestInstallUninstall(BaseCase):
             json.dumps(after, indent=2),
         )
 
-        self._odoo_shell(INSTALL_SCRIPT)
+        chunks = json.loads(self._marked_line(self._odoo_shell(INSTALL_SCRIPT), "CHUNKS "))
         self.assertEqual(self._leftovers()["state"], "installed")
+        self.assertGreater(len(chunks), 1, chunks)
+        self.assertLessEqual(max(chunks), 2, chunks)
+        # Computed two invoices at a time by the install, every open invoice's next collection
+        # date is the one the ORM computes for them all at once.
+        next_dates = json.loads(self._marked_line(self._odoo_shell(NEXT_DATES_SCRIPT), "NEXT_DATES "))
+        self.assertGreater(next_dates["dated"], 2, next_dates)
+        self.assertEqual(next_dates["wrong"], [], next_dates)
