@@ -224,6 +224,21 @@ class Harness:
             )
         return lines
 
+    def explain_section(self):
+        """The partner searches' query plans, when this run measured them (not at the large size)."""
+        if not (self.explain_over_limit or self.explain_review_due):
+            return []
+        return [
+            "`EXPLAIN` of the partner searches (the flags are stored, indexed columns of the credit profile):",
+            "",
+            "```",
+            self.explain_over_limit,
+            "",
+            self.explain_review_due,
+            "```",
+            "",
+        ]
+
     def write_results(self):
         """The results file, replaced: the machine, the table and the searches' query plans."""
         cpu = platform.processor() or platform.machine()
@@ -242,14 +257,7 @@ class Harness:
             "",
             *self.table(),
             "",
-            "`EXPLAIN` of the partner searches (the flags are stored, indexed columns of the credit profile):",
-            "",
-            "```",
-            self.explain_over_limit,
-            "",
-            self.explain_review_due,
-            "```",
-            "",
+            *self.explain_section(),
             *self.sections,
         ]
         target = self.results_path()
