@@ -6,6 +6,7 @@ from odoo import fields
 from odoo import models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+from odoo.tools import split_every
 from odoo.tools.sql import create_index
 
 from ..tools.groups import COLLECTION_USER_GROUP
@@ -28,6 +29,8 @@ OPEN_INVOICE_DOMAIN = [
 ]
 # A customer's open invoices, as the domain of the invoice fields of promises, plans and wizards.
 CUSTOMER_OPEN_INVOICES_DOMAIN = f"[('commercial_partner_id', '=', partner_id), {str(OPEN_INVOICE_DOMAIN)[1:-1]}]"
+# Invoices whose next collection date one recompute holds in memory (memory, not speed).
+REFRESH_CHUNK = 20_000
 
 
 # The collection's own fields on an invoice: set by the engine (as superuser) and by
@@ -205,6 +208,15 @@ class AccountMove(models.Model):
             self._table,
             ["commercial_partner_id", "company_id"],
             where="move_type IN ('out_invoice', 'out_refund')",
+        )
+        # The collection job asks, customer after customer, whether one has an invoice due:
+        # one probe here each, not a scan of every due invoice per batch of customers.
+        create_index(
+            self.env.cr,
+            "account_move_ar_due_by_customer_idx",
+            self._table,
+            ["commercial_partner_id", "company_id", "ar_next_action_date"],
+            where="ar_next_action_date IS NOT NULL",
         )
         return result
 
@@ -703,9 +715,32 @@ class AccountMove(models.Model):
 
     @api.model
     def _ar_refresh_open_invoices(self, domain=None):
-        """Recompute the next action of open invoices after a change of policies or stages."""
+        """Recompute the next action of open invoices after a change of policies or stages.
+
+        While modules load, the invoices are only marked: at install, post_init_hook computes
+        them once the customers have their profiles, which name their policies."""
         moves = self.sudo().search(self._ar_open_invoice_domain() + (domain or []))
-        self.env.add_to_compute(self._fields["ar_next_action_date"], moves)
+        if self.pool._init:
+            self.env.add_to_compute(self._fields["ar_next_action_date"], moves)
+        else:
+            moves._ar_recompute(["ar_next_action_date"])
+
+    def _ar_recompute(self, fnames):
+        """Recompute these invoices' stored fields ``fnames``: with the next flush when they are
+        few, now and chunk by chunk when they are many, each chunk written (one UPDATE per
+        invoice for all the fields) and the cache emptied. A million invoices in one recompute
+        outgrow Odoo's memory limit (limit_memory_hard, 2.5 GB of address space by default):
+        the request or the install fails."""
+        fields_to_compute = [self._fields[fname] for fname in fnames]
+        if len(self) <= REFRESH_CHUNK:
+            for field in fields_to_compute:
+                self.env.add_to_compute(field, self)
+            return
+        for ids in split_every(REFRESH_CHUNK, self.ids):
+            for field in fields_to_compute:
+                self.env.add_to_compute(field, self.browse(ids))
+            self.env.flush_all()
+            self.env.invalidate_all()
 
     # ------------------------------------------------------------------
     # Actions

@@ -75,47 +75,53 @@ class ArCollectionEngine(models.AbstractModel):
     def _cron_escalate(self, time_budget=600):
         """Daily job: escalate the overdue invoices of every company with scheduled collections."""
         today = fields.Date.context_today(self)
-        seen = set()
         companies = self.env["res.company"].sudo().search([("ar_collection_enabled", "=", True)])
         if not companies:
             return 0
         batch_size = max(companies.mapped("ar_collection_batch_size") or [200])
+        # The customers are taken in the order of their credit profiles, each batch after the
+        # last profile of the one before: a batch costs the same on the first night as on the
+        # last customer of a million. They are counted once, for the cron's progress.
+        due = self._count_due_profiles(companies, today)
+        after = taken = 0
 
         def escalate_batch():
-            profiles, contacted = self._collect_due_batch(companies, today, batch_size, exclude=seen)
+            nonlocal after, taken
+            profiles, contacted = self._collect_due_batch(companies, today, batch_size, after=after)
             if not profiles:
                 return None
-            seen.update(profiles.ids)
+            after, taken = max(profiles.ids), taken + len(profiles)
             return contacted
 
-        done = run_in_batches(
-            self.env, escalate_batch, lambda: self._count_due_profiles(companies, today, exclude=seen), time_budget
-        )
+        done = run_in_batches(self.env, escalate_batch, lambda: max(due - taken, 0), time_budget)
         _logger.info("Collections: %s customer(s) contacted", done)
         return done
 
     @api.model
-    def _collect_due_batch(self, companies, today, limit, exclude=(), only=None):
-        """One batch of the escalation: lock up to ``limit`` due customers (among ``only``
-        when given) and run their collection. Return the customers locked and how many
-        were contacted.
+    def _collect_due_batch(self, companies, today, limit, after=0, only=None):
+        """One batch of the escalation: lock up to ``limit`` due customers whose profile
+        comes after the profile id ``after`` (among ``only`` when given) and run their
+        collection. Return the customers locked and how many were contacted.
 
         The daily job runs batch after batch; the queue_job bridge runs each batch as a
         job. Customers locked by another run are skipped, and a customer already
         processed today is no longer due: a batch run twice contacts nobody twice.
         """
-        profiles = self._lock_due_profiles(companies, today, limit, exclude=exclude, only=only)
+        profiles = self._lock_due_profiles(companies, today, limit, after=after, only=only)
         return profiles, self._run_collection(profiles, today=today) if profiles else 0
 
     @api.model
-    def _due_profiles_query(self, companies, today, exclude, only=None):
+    def _due_profiles_query(self, companies, today, after=0, only=None):
+        """The customers with invoices due for collection on ``today``, their profile's id
+        past ``after`` (and among ``only``). Probed customer by customer in the invoices' index
+        of due dates by customer (``account.move.init``)."""
         return SQL(
             """
             SELECT profile.id
               FROM ar_credit_profile profile
              WHERE profile.company_id = ANY(%(company_ids)s)
                AND (profile.collection_paused_until IS NULL OR profile.collection_paused_until < %(today)s)
-               AND profile.id != ALL(%(exclude)s)
+               AND profile.id > %(after)s
                AND (%(only)s::int[] IS NULL OR profile.id = ANY(%(only)s::int[]))
                AND EXISTS (
                    SELECT 1 FROM account_move move
@@ -126,18 +132,18 @@ class ArCollectionEngine(models.AbstractModel):
             """,
             company_ids=companies.ids,
             today=today,
-            exclude=list(exclude),
+            after=after,
             only=list(only) if only is not None else None,
         )
 
     @api.model
     def _due_profiles(self, companies, today):
         """The customers with invoices due for collection today (not locked)."""
-        self.env.cr.execute(self._due_profiles_query(companies, today, ()))
+        self.env.cr.execute(self._due_profiles_query(companies, today))
         return self.env["ar.credit.profile"].browse([row[0] for row in self.env.cr.fetchall()])
 
     @api.model
-    def _lock_due_profiles(self, companies, today, limit, exclude=(), only=None):
+    def _lock_due_profiles(self, companies, today, limit, after=0, only=None):
         """Customers with invoices due for collection, locked for this transaction.
 
         SKIP LOCKED: customers another worker (the job, a manual run, a bulk
@@ -148,15 +154,15 @@ class ArCollectionEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 "%s ORDER BY profile.id LIMIT %s FOR UPDATE OF profile SKIP LOCKED",
-                self._due_profiles_query(companies, today, exclude, only=only),
+                self._due_profiles_query(companies, today, after=after, only=only),
                 limit,
             )
         )
         return self.env["ar.credit.profile"].browse([row[0] for row in self.env.cr.fetchall()])
 
     @api.model
-    def _count_due_profiles(self, companies, today, exclude=()):
-        self.env.cr.execute(SQL("SELECT count(*) FROM (%s) due", self._due_profiles_query(companies, today, exclude)))
+    def _count_due_profiles(self, companies, today):
+        self.env.cr.execute(SQL("SELECT count(*) FROM (%s) due", self._due_profiles_query(companies, today)))
         return self.env.cr.fetchone()[0]
 
     @api.model

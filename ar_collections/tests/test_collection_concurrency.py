@@ -95,7 +95,7 @@ class TestConcurrentCollectionRuns(BaseCase):
         self.assertEqual(len(communications), manual_done + job_done)
 
     def _due_ids(self, env, company, today):
-        env.cr.execute(env["ar.collection.engine"]._due_profiles_query(company, today, ()))
+        env.cr.execute(env["ar.collection.engine"]._due_profiles_query(company, today))
         return [row[0] for row in env.cr.fetchall()]
 
 

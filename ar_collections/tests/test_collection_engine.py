@@ -8,6 +8,7 @@ import odoo
 from odoo.tests import tagged
 from odoo.tools import html_sanitize
 
+from ..models import account_move
 from ..models import ir_qweb
 from .common import ArCollectionsCommon
 
@@ -267,6 +268,40 @@ class TestEscalation(CollectionCase):
         self.assertFalse(invoice.ar_stage_id, "not told: the invoice did not advance")
         self.assertTrue(self.customer.activity_ids.filtered(lambda a: a.summary == "Collection email not sent"))
 
+    def test_a_run_takes_each_customer_once_batch_after_batch_even_one_still_due(self):
+        # Batches of one customer. Unlucky's email fails, so it is still due after its batch:
+        # the run goes on after it, in the order of the profiles, and never takes it again.
+        self.env.company.ar_collection_batch_size = 1
+        unlucky = self._ar_customer("Unlucky Ltd")
+        others = self._ar_customer("Second Ltd") | self._ar_customer("Third Ltd")
+        for partner in unlucky | others:
+            self._ar_invoice(partner, 100.0, days_overdue=20)
+        Engine = type(self.env["ar.collection.engine"])
+        Event = type(self.env["ar.collection.event"])
+        lock, send = Engine._lock_due_profiles, Event._send_stage_emails
+        taken = []
+
+        def recorded_lock(engine, *args, **kwargs):
+            profiles = lock(engine, *args, **kwargs)
+            taken.extend(profiles.ids)
+            return profiles
+
+        def failing_send(events, template):
+            if unlucky in events.partner_id:
+                raise ValueError("SMTP server refused the recipient")
+            return send(events, template)
+
+        with (
+            patch.object(Engine, "_lock_due_profiles", recorded_lock),
+            patch.object(Event, "_send_stage_emails", failing_send),
+        ):
+            self._run(self._ar_today())
+        self.assertEqual(taken, sorted(set(taken)), "each customer once, in the order of their profiles")
+        self.assertIn(self._ar_profile(unlucky).id, taken)
+        self.assertEqual(len(self._events(unlucky)), 1, "one failure, not retried in the same run")
+        for partner in others:
+            self.assertEqual(len(self._emails(partner)), 1)
+
     def test_a_run_cut_off_between_batches_finishes_the_rest_the_next_time(self):
         self.env.company.ar_collection_batch_size = 1
         customers = self.customer | self._ar_customer("Second Ltd") | self._ar_customer("Third Ltd")
@@ -293,6 +328,32 @@ class TestEscalation(CollectionCase):
         invoice = self._ar_invoice(self.customer, 100.0, days_overdue=-10)
         self.stage["courtesy"].offset_days = -5
         self.assertEqual(invoice.ar_next_action_date, invoice.invoice_date_due - timedelta(days=5))
+
+    def test_a_stage_change_over_many_invoices_recomputes_them_chunk_by_chunk(self):
+        # Past REFRESH_CHUNK open invoices, an admin's change computes their next collection
+        # dates now, chunk by chunk (a million at once outgrow Odoo's memory limit).
+        invoices = self.env["account.move"].create(
+            [self._ar_invoice_values(self.customer, 10.0, days_overdue=-10 - index) for index in range(5)]
+        )
+        invoices.action_post()
+        chunks = []
+        split_every = account_move.split_every
+
+        def counted(size, ids):
+            for chunk in split_every(size, ids):
+                chunks.append(len(chunk))
+                yield chunk
+
+        with patch.object(account_move, "REFRESH_CHUNK", 2), patch.object(account_move, "split_every", counted):
+            self.stage["courtesy"].offset_days = -5
+        Move = self.env["account.move"].sudo()  # every company's, as the refresh
+        open_count = Move.search_count(Move._ar_open_invoice_domain())
+        self.assertEqual(len(chunks), (open_count + 1) // 2, chunks)
+        self.assertLessEqual(max(chunks), 2)
+        self.assertEqual(
+            invoices.mapped("ar_next_action_date"),
+            [invoice.invoice_date_due - timedelta(days=5) for invoice in invoices],
+        )
 
     def test_the_job_query_count_does_not_grow_with_invoices(self):
         warm, few, many = (self._ar_customer(name) for name in ("Warm-up", "Few Invoices", "Many Invoices"))

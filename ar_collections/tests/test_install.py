@@ -29,19 +29,19 @@ INSTALL_SCRIPT = textwrap.dedent(
     """
     import json
 
-    from odoo.addons.ar_collections import hooks
+    from odoo.addons.ar_collections.models import account_move
 
     # Chunks of 2: the open invoices' next collection dates are computed chunk by chunk.
-    hooks.INSTALL_CHUNK = 2
+    account_move.REFRESH_CHUNK = 2
     chunks = []
-    split_every = hooks.split_every
+    split_every = account_move.split_every
 
     def counted(size, ids):
         for chunk in split_every(size, ids):
             chunks.append(len(chunk))
             yield chunk
 
-    hooks.split_every = counted
+    account_move.split_every = counted
     env["ir.module.module"].update_list()
     module = env["ir.module.module"].search([("name", "=", "ar_collections")])
     module.button_immediate_install()
@@ -50,21 +50,33 @@ INSTALL_SCRIPT = textwrap.dedent(
     """
 )
 
-# The open invoices' next collection dates as the install stored them, against the ORM's
-# computation of them all at once.
-NEXT_DATES_SCRIPT = textwrap.dedent(
+# The entries' collector, rating and next collection date as the install stored them, against
+# the ORM's computation of them all at once.
+STORED_FIELDS_SCRIPT = textwrap.dedent(
     """
     import json
 
     Move = env["account.move"]
-    moves = Move.search(Move._ar_open_invoice_domain())
-    stored = {move.id: str(move.ar_next_action_date) for move in moves}
-    env.add_to_compute(Move._fields["ar_next_action_date"], moves)
+    fnames = ["ar_collector_id", "ar_rating_id", "ar_next_action_date"]
+    moves = Move.search([])
+    open_ids = set(Move.search(Move._ar_open_invoice_domain()).ids)
+
+    def values():
+        return {move.id: [str(move[fname]) for fname in fnames] for move in moves}
+
+    stored = values()
+    for fname in fnames:
+        env.add_to_compute(Move._fields[fname], moves)
     env.flush_all()
     env.invalidate_all()
-    wrong = [move.id for move in moves if str(move.ar_next_action_date) != stored[move.id]]
-    dated = sum(1 for date in stored.values() if date != "False")
-    print("NEXT_DATES " + json.dumps({"open": len(moves), "dated": dated, "wrong": wrong}))
+    computed = values()
+    not_open_ids = set(stored) - open_ids
+    print("STORED " + json.dumps({
+        "open": len(open_ids),
+        "dated": sum(1 for move_id in open_ids if stored[move_id][2] != "False"),
+        "rated_not_open": sum(1 for move_id in not_open_ids if stored[move_id][1] != "ar.credit.rating()"),
+        "wrong": [move_id for move_id in stored if stored[move_id] != computed[move_id]],
+    }))
     env.cr.rollback()
     """
 )
@@ -132,8 +144,9 @@ class TestInstallUninstall(BaseCase):
         self.assertEqual(self._leftovers()["state"], "installed")
         self.assertGreater(len(chunks), 1, chunks)
         self.assertLessEqual(max(chunks), 2, chunks)
-        # Computed two invoices at a time by the install, every open invoice's next collection
-        # date is the one the ORM computes for them all at once.
-        next_dates = json.loads(self._marked_line(self._odoo_shell(NEXT_DATES_SCRIPT), "NEXT_DATES "))
-        self.assertGreater(next_dates["dated"], 2, next_dates)
-        self.assertEqual(next_dates["wrong"], [], next_dates)
+        # Computed two invoices at a time by the install (and paid ones in SQL), every entry's
+        # collector, rating and next collection date are the ones the ORM computes all at once.
+        stored = json.loads(self._marked_line(self._odoo_shell(STORED_FIELDS_SCRIPT), "STORED "))
+        self.assertGreater(stored["dated"], 2, stored)
+        self.assertGreater(stored["rated_not_open"], 0, stored)
+        self.assertEqual(stored["wrong"], [], stored)

@@ -34,7 +34,7 @@ class ArCollectionEngine(models.AbstractModel):
         companies = self.env["res.company"].sudo().search([("ar_collection_enabled", "=", True)])
         enqueued = 0
         for company in companies:
-            self.env.cr.execute(self._due_profiles_query(company, today, ()))
+            self.env.cr.execute(self._due_profiles_query(company, today))
             due_ids = sorted(row[0] for row in self.env.cr.fetchall())
             for batch in split_every(company.ar_collection_batch_size, due_ids, list):
                 self.with_delay(
