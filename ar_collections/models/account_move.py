@@ -29,7 +29,7 @@ OPEN_INVOICE_DOMAIN = [
 ]
 # A customer's open invoices, as the domain of the invoice fields of promises, plans and wizards.
 CUSTOMER_OPEN_INVOICES_DOMAIN = f"[('commercial_partner_id', '=', partner_id), {str(OPEN_INVOICE_DOMAIN)[1:-1]}]"
-# Invoices whose next collection date one recompute holds in memory (memory, not speed).
+# Invoices whose collection fields one recompute holds in memory (memory, not speed).
 REFRESH_CHUNK = 20_000
 
 
